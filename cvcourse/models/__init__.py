@@ -1,0 +1,1 @@
+"""Small models the chapters train on a CPU."""

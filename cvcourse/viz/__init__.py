@@ -1,0 +1,1 @@
+"""Plotting helpers: image grids, kernels, feature maps (``images``), boxes and masks (``detection``)."""
