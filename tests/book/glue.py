@@ -26,11 +26,12 @@ def _executed_notebook(chapter: str) -> nbformat.NotebookNode:
     if built.exists() and built.stat().st_mtime >= source.stat().st_mtime:
         return nbformat.read(built, as_version=4)
     nb = jupytext.read(source)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(source.parent)}}).execute()
+    resources = {"metadata": {"path": str(source.parent)}}
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources=resources).execute()
     return nb
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def glued(chapter: str) -> dict[str, str]:
     """Map glue name -> its ``text/plain`` representation, for every value ``chapter`` glued."""
     values: dict[str, str] = {}
@@ -43,10 +44,10 @@ def glued(chapter: str) -> dict[str, str]:
 
 
 def glued_value(chapter: str, name: str):
-    """The glued value ``name`` of ``chapter`` parsed as a Python literal (numbers, lists, strings)."""
+    """The glued value ``name`` of ``chapter``, parsed as a Python literal when it is one."""
     values = glued(chapter)
     if name not in values:
-        raise KeyError(f"chapter {chapter!r} glues no value named {name!r}; it glues {sorted(values)}")
+        raise KeyError(f"chapter {chapter!r} glues no {name!r}; it glues {sorted(values)}")
     text = values[name]
     try:
         return ast.literal_eval(text)

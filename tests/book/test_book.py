@@ -1,4 +1,4 @@
-"""The book builds with every cell executed and no warning, and its pages render offline in a browser.
+"""The book builds with every cell executed and no warning; its pages render offline in a browser.
 
 The build is the one CI relies on: ``jupyter-book build --all -W -n --keep-going .``, so a failing
 cell, a broken reference or a missing figure fails here. Then each page of the table of contents is
@@ -87,9 +87,9 @@ def test_page_renders_offline(built_book: Path, page: str, tmp_path: Path) -> No
         assert title.strip(), f"{page}: no title"
 
         # Every image has been fetched and decoded (a missing figure has naturalWidth 0).
+        all_images = "Array.from(document.querySelectorAll('main img'))"
         images = browser.wait_for(
-            "Array.from(document.querySelectorAll('main img')).every(i => i.complete)"
-            " && Array.from(document.querySelectorAll('main img')).map(i => [i.src, i.naturalWidth])"
+            f"{all_images}.every(i => i.complete) && {all_images}.map(i => [i.src, i.naturalWidth])"
         )
         broken = [src for src, width in images or [] if width == 0]
         assert not broken, f"{page}: images that did not load: {broken}"
