@@ -1,0 +1,100 @@
+"""The grader's static delegation scan: what it refuses in a solution cell, and what it allows."""
+
+import pytest
+
+from cvcourse.grading.static_scan import find_delegation
+
+CLEAN = {
+    "torch and broadcasting": '''
+import torch
+
+def box_iou(boxes1, boxes2):
+    """Like torchvision.ops.box_iou, but written here."""
+    lt = torch.max(boxes1[:, None, :2], boxes2[:, :2])  # [N,M,2]
+    rb = torch.min(boxes1[:, None, 2:], boxes2[:, 2:])
+    wh = (rb - lt).clamp(min=0)
+    return wh[..., 0] * wh[..., 1]
+''',
+    "numpy and math": "import numpy as np\nimport math\n"
+    "def f(x):\n    return np.asarray(x) * math.pi\n",
+    "a loop with sorted": "def nms(b, s, t):\n"
+    "    order = sorted(range(len(s)), key=lambda i: -s[i])\n"
+    "    return order\n",
+    "model.eval and re.compile are attributes": "import re\npat = re.compile('x')\n"
+    "def f(m):\n    m.eval()\n    return m\n",
+    "getattr with a literal": "def f(x):\n    return getattr(x, 'shape')\n",
+    "open a relative file": "def f():\n    return open('data/boxes.txt').read()\n",
+    "a comment naming torchvision": "# torchvision.ops.nms would do this\n"
+    "def f(x):\n    return x\n",
+}
+
+DELEGATING = {
+    "import torchvision": (
+        "import torchvision\ndef f(b):\n    return torchvision.ops.nms(b)\n",
+        "torchvision",
+    ),
+    "from torchvision.ops import": ("from torchvision.ops import box_iou as iou\n", "torchvision"),
+    "torch.ops.torchvision": (
+        "import torch\ndef f(b, s):\n    return torch.ops.torchvision.nms(b, s, .5)\n",
+        "torchvision",
+    ),
+    "from torch import ops": (
+        "from torch import ops\ndef f(b, s):\n    return ops.torchvision.nms(b, s, .5)\n",
+        "torchvision",
+    ),
+    "cvcourse": ("from cvcourse.grading import observe\n", "cvcourse"),
+    "__import__": ("def f():\n    return __import__('torch' + 'vision')\n", "__import__"),
+    "importlib": ("import importlib\nm = importlib.import_module('x')\n", "importlib"),
+    "sys.modules": ("import sys\ntv = sys.modules['torch' + 'vision']\n", "sys.modules"),
+    "from sys import modules": ("from sys import modules\n", "sys.modules"),
+    "exec": ("exec('import os')\n", "exec"),
+    "eval as a value": ("run = eval\n", "eval"),
+    "compile": ("code = compile('1', 'x', 'eval')\n", "compile"),
+    "getattr computed": ("import torch\nf = getattr(torch.ops, 'torch' + 'vision')\n", "getattr"),
+    "getattr on a module with a variable": (
+        "import torch\nname = 'ops'\nf = getattr(torch, name)\n",
+        "getattr",
+    ),
+    "subprocess": ("import subprocess\nsubprocess.run(['ls'])\n", "subprocess"),
+    "os.system": ("import os\nos.system('cat /etc/passwd')\n", "os.system"),
+    "from os import popen": ("from os import popen\n", "os.popen"),
+    "open absolute": (
+        "def f():\n    return open('/course/source/a3/boxes.ipynb').read()\n",
+        "outside",
+    ),
+    "open parent": ("def f():\n    return open('../../gradebook.db', 'rb').read()\n", "outside"),
+    "pathlib outside": ("import pathlib\np = pathlib.Path('/etc/passwd')\n", "outside"),
+    "__builtins__": ("__builtins__.open\n", "__builtins__"),
+    "a string naming the module": ("mod = 'torchvision.ops'\n", "forbidden module"),
+    "shell escape": ("!cat /etc/passwd\ndef f():\n    pass\n", "shell"),
+    "ctypes": ("import ctypes\nctypes.string_at(0)\n", "ctypes"),
+}
+
+
+@pytest.mark.parametrize("source", CLEAN.values(), ids=CLEAN.keys())
+def test_clean_solutions_pass(source: str) -> None:
+    assert find_delegation(source) == []
+
+
+@pytest.mark.parametrize(("source", "word"), DELEGATING.values(), ids=DELEGATING.keys())
+def test_delegation_and_escapes_are_named(source: str, word: str) -> None:
+    reasons = find_delegation(source)
+    assert reasons, f"not flagged: {source!r}"
+    assert any(word in r for r in reasons), reasons
+
+
+def test_unparsable_source_falls_back_to_regex() -> None:
+    source = "def nms(b, s, t:\n    import torchvision\n    return torchvision.ops.nms(b, s, t)\n"
+    assert any("torchvision" in r for r in find_delegation(source))
+    assert find_delegation("def f(:\n    return 1\n") == []
+
+
+def test_reasons_are_not_repeated() -> None:
+    source = "import torchvision\nimport torchvision.ops\nfrom torchvision import ops\n"
+    reasons = find_delegation(source)
+    assert len(reasons) == len(set(reasons))
+
+
+def test_bad_argument_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="source"):
+        find_delegation(b"import torchvision")  # type: ignore[arg-type]
