@@ -38,8 +38,8 @@ def digits(size: int = 8, split: str = "test") -> tuple[Tensor, Tensor, Tensor, 
         size (int): side of the returned images: 8 (original) or more, up to 64, resized bilinearly;
             ``size=28`` gives the 28x28 input that the slides' LeNet-5 expects.
         split (str): what to evaluate on. ``"test"``: train on train+val (1,347 images),
-            evaluate on the held-out test set (450 images). ``"val"``: train on train (1,145),
-            evaluate on val (202), to choose hyper-parameters without looking at the test set.
+            evaluate on the held-out test set (450 images). ``"val"``: train on train (1,146),
+            evaluate on val (201), to choose hyper-parameters without looking at the test set.
 
     Returns:
         train_x (Tensor[N, 1, size, size] float32 in [0, 1]), train_y (Tensor[N] int64 in 0..9),

@@ -91,8 +91,8 @@ class Shapes(Dataset[dict[str, Any]]):
             size=size,
             min_objects=min_objects,
             max_objects=max_objects,
-            shapes=tuple(shapes),
-            colors=tuple(colors),
+            shapes=(shapes,) if isinstance(shapes, str) else tuple(shapes),
+            colors=(colors,) if isinstance(colors, str) else tuple(colors),
             background=background,
             min_size=min_size,
             max_size=max_size,
@@ -119,19 +119,21 @@ class Shapes(Dataset[dict[str, Any]]):
     def __len__(self) -> int:
         return self.n
 
-    def scene(self, index: int) -> Scene:
-        """Render sample ``index`` afresh, with the placed objects' parameters (never cached)."""
+    def _check_index(self, index: int) -> int:
         if isinstance(index, bool) or not isinstance(index, int | np.integer):
             raise TypeError(f"index must be an integer, got {type(index).__name__}")
         if not -self.n <= index < self.n:
             raise IndexError(f"index must be in [-{self.n}, {self.n}), got {index}")
-        index = int(index) % self.n
+        return int(index) % self.n
+
+    def scene(self, index: int) -> Scene:
+        """Render sample ``index`` afresh, with the placed objects' parameters (never cached)."""
+        index = self._check_index(index)
         rng = np.random.default_rng(sample_seed(self.seed, self.split, index))
         return render_scene(self.config, rng)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        if isinstance(index, int | np.integer) and not isinstance(index, bool) and index < 0:
-            index += self.n
+        index = self._check_index(index)
         sample = self._cache.get(index) if self.cache else None
         if sample is None:
             scene = self.scene(index)
