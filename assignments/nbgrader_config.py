@@ -1,0 +1,65 @@
+"""nbgrader configuration of the cvcourse course (this directory is the course root).
+
+Used by plain ``nbgrader`` commands run here and by ``cvcourse release|grade|report``, which load
+this file and add only what their pipeline needs (see ``cvcourse/grading/course.py``).
+"""
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearHiddenTests,
+    Execute,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from cvcourse.grading.nbgrader_plugins import HideTestTracebacks
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+c.CourseDirectory.course_id = "cvcourse"
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"  # relative to the course root
+
+# Execution: one cell may run 60 s (one correct submission takes a few seconds); a stuck cell is
+# interrupted and the rest of the notebook still runs.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+c.Execute.startup_timeout = 60
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+
+# A cell with any stderr output scores 0 in nbgrader. Harmless library warnings (torch, numpy,
+# matplotlib print `...Warning: ...` on stderr) must not cost points: drop those stderr outputs.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(Warning|warn\(|warnings\.warn)"
+
+# A test cell a student deleted is put back (with its hidden tests) and graded, not lost silently.
+c.OverwriteCells.add_missing_cells = True
+
+# Plain `nbgrader autograde`: same pipeline as nbgrader's, plus tracebacks in test cells reduced to
+# one line, so hidden test source never reaches the feedback through a traceback.
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    HideTestTracebacks,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# Feedback never shows hidden tests: the restored hidden regions are cut out of the test cells
+# and their tracebacks are one line. (The grades come from the gradebook via GetGrades.)
+c.ClearHiddenTests.enforce_metadata = False
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    ClearHiddenTests,
+    HideTestTracebacks,
+    CSSHTMLHeaderPreprocessor,
+]
+
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 50
