@@ -61,10 +61,10 @@ def test_show_kernel_rejects_non_2d() -> None:
         show_kernel(torch.zeros(2, 3, 3))
 
 
-def test_show_matrix_marks_missing_cells() -> None:
-    values = np.array([[1.0, np.nan], [3.0, 4.0]])
+def test_show_matrix_marks_missing_cells_and_prints_no_negative_zero() -> None:
+    values = np.array([[1.0, np.nan], [-0.0, 4.0]])
     fig = show_matrix(values, fmt="{:.0f}")
-    assert [t.get_text() for t in fig.axes[0].texts] == ["1", "?", "3", "4"]
+    assert [t.get_text() for t in fig.axes[0].texts] == ["1", "?", "0", "4"]
 
 
 def test_show_feature_maps_one_panel_per_channel() -> None:

@@ -8,7 +8,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cvcourse.widgets.conv import PRESETS, KernelEditor, WindowExplorer
+from cvcourse.widgets.conv import (
+    PRESETS,
+    KernelEditor,
+    WindowExplorer,
+    filter_response_for_display,
+)
 
 # A small image keeps every test well under a second.
 IMAGE = torch.rand(1, 12, 16, generator=torch.Generator().manual_seed(0))
@@ -161,3 +166,15 @@ def test_window_explorer_redraws_and_validates() -> None:
         explorer.set(row=5)
     with pytest.raises(KeyError, match="groups"):
         explorer.set(groups=2)
+
+
+def test_display_mapping_keeps_brightness_and_centres_signed_responses() -> None:
+    image = torch.rand(1, 20, 20, generator=torch.Generator().manual_seed(2))
+    doubled = 2 * PRESETS["identity"]  # sums to 2: divided by the sum, the photo comes back
+    torch.testing.assert_close(filter_response_for_display(2 * image, doubled), image)
+    signed = torch.linspace(-1, 1, 400).view(1, 20, 20)
+    shown = filter_response_for_display(signed, PRESETS["laplacian"])
+    assert 0.0 <= float(shown.min()) and float(shown.max()) <= 1.0
+    assert float(shown[0, 0, 0]) == 0.0 and float(shown[0, -1, -1]) == 1.0
+    middle = filter_response_for_display(torch.zeros(1, 3, 3), PRESETS["edge"])
+    assert torch.equal(middle, torch.full((1, 3, 3), 0.5))

@@ -155,7 +155,9 @@ def show_matrix(
         shade = (value - vmin) / (vmax - vmin)
         light_cell = 0.25 < shade < 0.75 if centre_zero else shade < 0.5
         color = "black" if light_cell else "white"
-        ax.text(col, row, fmt.format(value), ha="center", va="center", fontsize=9, color=color)
+        # + 0.0 turns -0.0 into 0.0, so that negated zero weights are not printed as "-0".
+        text = fmt.format(value + 0.0)
+        ax.text(col, row, text, ha="center", va="center", fontsize=9, color=color)
     ax.set_xticks([])
     ax.set_yticks([])
     if title is not None:
@@ -197,6 +199,7 @@ def show_feature_maps(
     panel_size: float = 1.6,
     cmap: str = "RdBu_r",
     suptitle: str | None = None,
+    quantile: float = 1.0,
 ) -> Figure:
     """Show the channels of a feature map, each with its own colour range centred at 0.
 
@@ -207,10 +210,14 @@ def show_feature_maps(
         panel_size (float): inches per panel.
         cmap (str): a diverging colormap, so that positive and negative responses differ.
         suptitle (str, optional): a title over the whole grid.
+        quantile (float): each map's colour range is ``±`` this quantile of its absolute values;
+            below 1 (e.g. 0.99) a few extreme responses no longer wash out the rest.
 
     Returns:
         Figure: one axes per channel.
     """
+    if not 0.0 < quantile <= 1.0:
+        raise ValueError(f"quantile must be in (0, 1], got {quantile}")
     if maps.ndim == 4 and maps.shape[0] == 1:
         maps = maps[0]
     if maps.ndim != 3:
@@ -223,7 +230,7 @@ def show_feature_maps(
     fig, axes = _grid(channels, ncols, panel_size)
     data = maps.detach().cpu().float().numpy()
     for ax, channel, title in zip(axes, data, titles, strict=True):
-        limit = float(np.abs(channel).max()) or 1.0
+        limit = float(np.quantile(np.abs(channel), quantile)) or 1.0
         ax.imshow(channel, cmap=cmap, vmin=-limit, vmax=limit)
         ax.set_xticks([])
         ax.set_yticks([])

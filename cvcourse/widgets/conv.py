@@ -26,7 +26,7 @@ from torch import Tensor
 from cvcourse import images
 from cvcourse.viz.images import show_kernel
 
-__all__ = ["PRESETS", "KernelEditor", "WindowExplorer"]
+__all__ = ["PRESETS", "KernelEditor", "WindowExplorer", "filter_response_for_display"]
 
 # The kernel zoo of the chapter, as 3x3 cross-correlation weights (what F.conv2d computes).
 PRESETS: dict[str, Tensor] = {
@@ -61,9 +61,11 @@ def _figure_png(fig: Figure) -> bytes:
 def filter_response_for_display(response: Tensor, kernel: Tensor) -> Tensor:
     """Map a filter response to [0,1] for viewing.
 
-    Kernels that sum to about 1 (identity, blur, sharpen) keep the brightness of the photo, so
-    their response is clipped to [0,1]. Kernels that sum to about 0 (edges, Laplacian) respond
-    with signed values around 0, so 0 becomes mid-gray and the largest magnitude black or white.
+    Kernels with a clearly positive sum (identity, blurs, sharpen, the pi/4 kernel) keep the
+    brightness of the photo once divided by that sum, so their response is scaled by 1/sum and
+    clipped to [0,1]. Kernels that sum to about 0 (edges, Laplacian) respond with signed values
+    around 0, so 0 becomes mid-gray and the 99th percentile of the magnitudes black or white
+    (the percentile rather than the maximum, so that a few strong edges do not wash out the rest).
 
     Args:
         response (Tensor[1, H, W]): the filtered image.
@@ -72,12 +74,14 @@ def filter_response_for_display(response: Tensor, kernel: Tensor) -> Tensor:
     Returns:
         Tensor[1, H, W]: values in [0, 1].
     """
-    if float(kernel.sum()) > 0.5:
-        return response.clamp(0.0, 1.0)
-    limit = float(response.abs().max())
+    total = float(kernel.sum())
+    if total > 0.5:
+        return (response / total).clamp(0.0, 1.0)
+    magnitude = response.abs().flatten()
+    limit = float(torch.quantile(magnitude, 0.99)) or float(magnitude.max())
     if limit == 0.0:
         return torch.full_like(response, 0.5)
-    return 0.5 + 0.5 * response / limit
+    return (0.5 + 0.5 * response / limit).clamp(0.0, 1.0)
 
 
 class KernelEditor:
