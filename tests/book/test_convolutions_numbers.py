@@ -67,6 +67,7 @@ def test_channels_dot_product_and_filter_bank() -> None:
     assert value("bank_weight_shape") == [6, 3, 5, 5]
     assert value("bank_output_shape") == [6, 28, 28]
     assert value("rgb_bank_shape") == [4, 3, 3, 3]
+    assert value("coffee_shape") == [3, 160, 240]
     assert value("random_features_shape") == [8, 156, 236]
 
 
