@@ -37,9 +37,12 @@ def glued(chapter: str) -> dict[str, str]:
     values: dict[str, str] = {}
     for cell in _executed_notebook(chapter).cells:
         for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name is not None:
-                values[name] = output["data"]["text/plain"]
+            # glue(..., display=False) stores the value under a prefixed mime type
+            # ("application/papermill.record/text/plain"); the prefix is in the metadata.
+            record = output.get("metadata", {}).get("scrapbook", {})
+            if record.get("name") is not None:
+                mime = record.get("mime_prefix", "") + "text/plain"
+                values[record["name"]] = output["data"][mime]
     return values
 
 
