@@ -302,6 +302,13 @@ def _scores(course: Course, assignment: str, student: str) -> tuple[float, float
 
 def grade(course: Course, assignment: str, options: GradeOptions | None = None) -> GradeSummary:
     """Grade every submission of ``assignment`` (or ``options.students``); see the module doc."""
+    with warnings.catch_warnings():
+        # nbgrader, nbformat and SQLAlchemy warn about their own internals: not the user's concern
+        warnings.simplefilter("ignore")
+        return _grade(course, assignment, options)
+
+
+def _grade(course: Course, assignment: str, options: GradeOptions | None) -> GradeSummary:
     options = options or GradeOptions()
     started = time.perf_counter()
     course.check_assignment(assignment)
@@ -403,8 +410,9 @@ def grade(course: Course, assignment: str, options: GradeOptions | None = None) 
 
 
 def _last_line(outcome: dict[str, Any]) -> str:
-    lines = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
-    return lines[-1] if lines else "unknown error"
+    from cvcourse.grading.release import nbgrader_failure
+
+    return nbgrader_failure(outcome)
 
 
 def _save(api: Any, course: Course, assignment: str, result: SubmissionResult) -> None:

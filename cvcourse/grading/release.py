@@ -39,13 +39,32 @@ def _meaningful_lines(region: str) -> list[str]:
     return [line for line in lines if line and not line.startswith("#") and re.search(r"\w", line)]
 
 
-def hidden_texts(source_nb: NotebookNode) -> list[str]:
-    """Every meaningful line of solution and hidden test regions of a source notebook."""
+def _without_regions(source: str) -> str:
+    kept, inside = [], False
+    for line in source.splitlines():
+        if any(begin in line for begin, _ in _REGIONS.values()):
+            inside = True
+        elif any(end in line for _, end in _REGIONS.values()):
+            inside = False
+        elif not inside:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def hidden_texts(source_nb: NotebookNode, kinds: tuple[str, ...] = tuple(_REGIONS)) -> list[str]:
+    """The lines of solution and hidden test regions that are secret: meaningful ones that do
+    not also occur in the public part of the notebook (or in nbgrader's stub)."""
+    public = {
+        line.strip()
+        for cell in source_nb.cells
+        for line in _without_regions(cell.source).splitlines()
+    }
+    public |= {"raise NotImplementedError()", "# YOUR CODE HERE"}
     texts = []
     for cell in source_nb.cells:
-        for kind in _REGIONS:
+        for kind in kinds:
             for region in marked_regions(cell.source, kind):
-                texts.extend(_meaningful_lines(region))
+                texts.extend(line for line in _meaningful_lines(region) if line not in public)
     return texts
 
 
@@ -58,15 +77,27 @@ def leaks(source_nb: NotebookNode, release_nb: NotebookNode) -> list[str]:
     return found
 
 
+def nbgrader_failure(result: dict[str, str]) -> str:
+    """The most telling line of a failed nbgrader run's log: its last exception that is not
+    nbgrader's generic "see the above traceback"."""
+    text = (result.get("log") or "") + "\n" + (result.get("error") or "")
+    lines = [line.strip() for line in text.splitlines()]
+    errors = [
+        line
+        for line in lines
+        if re.match(r"^[\w.]*(Error|Exception): ", line) and "NbGraderException" not in line
+    ]
+    return errors[-1] if errors else (lines[-1] if lines else "unknown error")
+
+
 def release(course: Course, assignment: str) -> list[Path]:
     """Generate ``release/<assignment>/`` with nbgrader and verify it; returns the notebooks."""
     course.check_assignment(assignment)
     course.check_gradebook()
     result = nbgrader_api(course).generate_assignment(assignment, force=True, create=True)
     if not result["success"]:
-        last = (result.get("error") or result.get("log") or "").strip().splitlines()
         raise CourseError(
-            assignment, f"nbgrader generate_assignment failed: {last[-1] if last else '?'}"
+            assignment, f"nbgrader generate_assignment failed: {nbgrader_failure(result)}"
         )
     released = []
     for source_path in course.source_notebooks(assignment):

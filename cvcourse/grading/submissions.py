@@ -7,7 +7,9 @@ notebook freely (delete a test cell, add a cell, ...), and ``raw_text`` writes a
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -82,3 +84,47 @@ def build_submission(
     if wanted:
         raise KeyError(f"cells: unknown solution cells {sorted(wanted)} in {assignment}")
     return paths[0]
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """A mistake or an alternative solution from ``tests/assignments/<assignment>/<kind>/``.
+
+    Attributes:
+        id: the file's stem.
+        doc: the module docstring (what the mistake is).
+        names: substring that the reason of at least one lost cell must contain (mistakes).
+        loses: grade_ids of the test cells that must fail ([] for alternatives).
+        cells: solution grade_id -> replacement source.
+    """
+
+    id: str
+    doc: str
+    names: str
+    loses: list[str]
+    cells: dict[str, str]
+
+
+def load_catalogue(directory: Path | str) -> list[CatalogueEntry]:
+    """Read every ``*.py`` of a catalogue folder with ``ast`` (never executed), sorted by id."""
+    entries = []
+    for path in sorted(Path(directory).glob("*.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        constants: dict[str, object] = {}
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                if isinstance(target, ast.Name):
+                    constants[target.id] = ast.literal_eval(node.value)
+        if "CELLS" not in constants:
+            raise ValueError(f"{path}: no CELLS constant")
+        entries.append(
+            CatalogueEntry(
+                id=path.stem,
+                doc=ast.get_docstring(tree) or "",
+                names=str(constants.get("NAMES", "")),
+                loses=list(constants.get("LOSES", [])),  # type: ignore[call-overload]
+                cells=dict(constants["CELLS"]),  # type: ignore[call-overload]
+            )
+        )
+    return entries

@@ -1,0 +1,130 @@
+"""``cvcourse``: the instructor's command, wrapping nbgrader for this course.
+
+    cvcourse release <assignment>              student version, checked to leak nothing
+    cvcourse grade <assignment> [--student ID]  autograde (sandboxed, parallel), feedback, CSV
+    cvcourse report <assignment> [--format F]   points per student and test, reason of each loss
+
+Bad input (a wrong name, a missing or corrupt file, a corrupt gradebook) is answered with one line
+``cvcourse: error: <thing>: <problem>`` on stderr and exit status 2; nothing graded is lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
+        self.exit(EXIT_BAD_INPUT, f"cvcourse: error: {message} (see `cvcourse --help`)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cvcourse", description="Release, grade and report cvcourse assignments.")
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=None,
+        help="course root (default: assignments/ of the repository around the current directory)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    release = commands.add_parser("release", help="nbgrader generate_assignment + leak check")
+    release.add_argument("assignment")
+
+    grade = commands.add_parser(
+        "grade", help="autograde submissions, generate feedback, export CSV"
+    )
+    grade.add_argument("assignment")
+    grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    grade.add_argument("--workers", type=int, default=2, help="parallel kernels (1: no Dask)")
+    grade.add_argument("--scheduler", help="address of an existing Dask scheduler")
+    grade.add_argument(
+        "--unsafe", action="store_true", help="run student code without the bubblewrap sandbox"
+    )
+    grade.add_argument("--seed", type=int, help="seed of the hidden inputs (default: fresh)")
+    grade.add_argument("--timeout", type=float, help="seconds per cell (default: course config)")
+    grade.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
+
+    report = commands.add_parser("report", help="table per student and test with reasons")
+    report.add_argument("assignment")
+    report.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    return parser
+
+
+def _release(course: object, args: argparse.Namespace) -> int:
+    from cvcourse.grading.release import release
+
+    for path in release(course, args.assignment):  # type: ignore[arg-type]
+        print(f"released {path} (no solution, no hidden test)")
+    return 0
+
+
+def _grade(course: object, args: argparse.Namespace) -> int:
+    from cvcourse.grading.autograde import GradeOptions, grade
+
+    if args.workers < 1:
+        raise _BadValue("--workers", f"must be at least 1, got {args.workers}")
+    options = GradeOptions(
+        students=args.student,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        unsafe=args.unsafe,
+        seed=args.seed,
+        timeout=args.timeout,
+        feedback=not args.no_feedback,
+    )
+    summary = grade(course, args.assignment, options)  # type: ignore[arg-type]
+    for result in summary.graded:
+        note = f"  ({result.note})" if result.note else ""
+        print(
+            f"{result.student}: {result.score:g} / {result.max_score:g}"
+            f"  [{result.execute_seconds:.1f} s]{note}"
+        )
+    for result in summary.skipped:
+        print(f"cvcourse: error: {result.problem}", file=sys.stderr)
+    print(
+        f"graded {len(summary.graded)} submission(s) of {summary.assignment} in "
+        f"{summary.total_seconds:.1f} s "
+        f"(replay {summary.replay_seconds:.1f} s, seed {summary.seed})"
+    )
+    print(f"grades: {summary.grades_csv}")
+    return EXIT_BAD_INPUT if summary.skipped else 0
+
+
+def _report(course: object, args: argparse.Namespace) -> int:
+    from cvcourse.grading.report import collect, render
+
+    print(render(collect(course, args.assignment), args.format))  # type: ignore[arg-type]
+    return 0
+
+
+class _BadValue(Exception):
+    def __init__(self, thing: str, problem: str) -> None:
+        super().__init__(f"{thing}: {problem}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``cvcourse`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    from cvcourse.grading.course import Course, CourseError
+
+    try:
+        course = Course.open(args.course)
+        command = {"release": _release, "grade": _grade, "report": _report}[args.command]
+        return command(course, args)
+    except (CourseError, _BadValue) as exc:
+        print(f"cvcourse: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("cvcourse: error: interrupted (grades saved so far are kept)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
