@@ -89,10 +89,13 @@ def hflip_batch(images: Tensor, dense: dict[str, Tensor]) -> tuple[Tensor, dict[
     boxes = dense["boxes"].flip(2)
     x1, y1, x2, y2 = boxes.unbind(-1)
     flipped = torch.stack([width - x2, y1, width - x1, y2], dim=-1)
+    box_weight = dense["box_weight"].flip(-1)
+    # Cells that regress nothing keep an all-zero box, as encode_targets leaves them.
+    flipped = torch.where(box_weight[..., None] > 0, flipped, torch.zeros_like(flipped))
     return images.flip(-1), {
         "heatmap": dense["heatmap"].flip(-1),
         "boxes": flipped,
-        "box_weight": dense["box_weight"].flip(-1),
+        "box_weight": box_weight,
     }
 
 

@@ -12,6 +12,8 @@ reads it without unpickling code.
 from __future__ import annotations
 
 import argparse
+import math
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -116,7 +118,7 @@ def train_detector(
     dataset: Sequence[dict[str, Any]],
     num_classes: int,
     *,
-    max_seconds: float = 80.0,
+    max_seconds: float | None = 80.0,
     epochs: int = 100,
     batch_size: int = 32,
     lr: float = 4e-3,
@@ -125,10 +127,13 @@ def train_detector(
     num_threads: int | None = 2,
     progress: bool = True,
 ) -> tuple[TinyDetector, History]:
-    """Train a ``TinyDetector`` on ``dataset`` within ``max_seconds`` (cosine-decayed AdamW).
+    """Train a ``TinyDetector`` on ``dataset`` for ``epochs`` or ``max_seconds``, whichever ends
+    first (AdamW, cosine-decayed learning rate, random horizontal flips).
 
-    The learning rate decays over the time budget, not the step count, so a run that is cut short
-    by ``max_seconds`` still ends at a small learning rate.
+    The learning rate decays over that same budget (steps or seconds), so a run cut short by
+    ``max_seconds`` still ends at a small learning rate. With ``max_seconds=None`` the run is a
+    fixed number of steps and reproducible bit for bit; with a time budget, how far it gets
+    depends on the machine.
 
     Returns:
         the trained model (in eval mode) and its training ``History``.
@@ -138,7 +143,7 @@ def train_detector(
     batches = DenseDetectionBatches(images, targets, num_classes, batch_size, hflip=True, seed=seed)
     model = TinyDetector(num_classes, width=width)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
-    scheduler = _TimeCosine(optimizer, max_seconds)
+    scheduler = _CosineSchedule(optimizer, epochs * len(batches), max_seconds)
     history = fit(
         model,
         batches,
@@ -155,28 +160,31 @@ def train_detector(
     return model, history
 
 
-class _TimeCosine:
-    """Cosine learning-rate decay over wall-clock time (with a short linear warm-up)."""
+class _CosineSchedule:
+    """Cosine learning-rate decay (after a short linear warm-up) over whichever budget ends first:
+    ``total_steps`` optimisation steps or ``seconds`` of wall-clock time."""
 
     def __init__(
-        self, optimizer: torch.optim.Optimizer, seconds: float, warmup_steps: int = 30
+        self,
+        optimizer: torch.optim.Optimizer,
+        total_steps: int,
+        seconds: float | None,
+        warmup_steps: int = 30,
     ) -> None:
-        import time
-
         self.optimizer = optimizer
+        self.total_steps = max(total_steps, 1)
         self.seconds = seconds
         self.warmup_steps = warmup_steps
         self.base = [g["lr"] for g in optimizer.param_groups]
         self.steps = 0
-        self.clock = time.perf_counter
-        self.start = self.clock()
+        self.start = time.perf_counter()
         self._apply()
 
     def _apply(self) -> None:
-        import math
-
-        progress = min((self.clock() - self.start) / self.seconds, 1.0)
-        factor = 0.5 * (1 + math.cos(math.pi * progress))
+        progress = self.steps / self.total_steps
+        if self.seconds is not None:
+            progress = max(progress, (time.perf_counter() - self.start) / self.seconds)
+        factor = 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
         warmup = min(1.0, (self.steps + 1) / self.warmup_steps)
         for group, base in zip(self.optimizer.param_groups, self.base, strict=True):
             group["lr"] = base * max(factor, 0.01) * warmup
@@ -227,8 +235,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_CHECKPOINT, help="checkpoint path")
-    parser.add_argument("--seconds", type=float, default=900.0, help="training time budget")
-    parser.add_argument("--n", type=int, default=4000, help="training images")
+    parser.add_argument("--epochs", type=int, default=30, help="passes over the training images")
+    parser.add_argument("--n", type=int, default=3000, help="training images")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
@@ -238,13 +246,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     model, history = train_detector(
         train_set,
         num_classes,
-        max_seconds=args.seconds,
-        epochs=10_000,
+        max_seconds=None,
+        epochs=args.epochs,
         seed=args.seed,
         num_threads=args.threads,
     )
     save_detector(
-        model, args.out, train_images=args.n, seconds=round(history.seconds, 1), seed=args.seed
+        model,
+        args.out,
+        train_images=args.n,
+        epochs=args.epochs,
+        steps=len(history.steps),
+        seconds=round(history.seconds, 1),
+        seed=args.seed,
     )
     print(
         f"saved {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) after {history.seconds:.0f} s"
