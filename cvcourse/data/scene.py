@@ -37,7 +37,10 @@ MAX_OBJECTS = 32
 
 # Placement tries: first a single candidate (it usually fits), then batches of candidates at once.
 _FIRST_TRY, _BATCH = 1, 8
-_ROUNDS_OPTIONAL, _ROUNDS_REQUIRED = 3, 12
+_ROUNDS_OPTIONAL, _ROUNDS_REQUIRED = 3, 6
+# A required object (one of the first min_objects) that finds no place is drawn again (a new size,
+# colour and shape) this many times before the scene is declared impossible.
+_REDRAWS_REQUIRED = 8
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,8 @@ def _place(
     touch their visible pixels at all, or two instances would merge into one blob of colour.
     """
     low, high = obj.radius, config.size - obj.radius
-    visible_area = visible.flatten(1).sum(1)  # [K]
+    visible_flat = visible.flatten(1).to(torch.float32)  # [K,H*W]
+    visible_area = visible_flat.sum(1)  # [K]
     for attempt in range(rounds):
         count = _FIRST_TRY if attempt == 0 else _BATCH
         cx = torch.from_numpy(rng.uniform(low, high, size=count))
@@ -197,7 +201,8 @@ def _place(
         candidates = shape_masks(obj.shape, cx, cy, obj.radius, obj.angle, config.size)  # [T,H,W]
         ok = candidates.flatten(1).any(1)  # [T]
         if visible.shape[0]:
-            overlap = (visible[None] & candidates[:, None]).flatten(2).sum(2)  # [T,K]
+            # Pixel counts of (candidate AND visible) as one small matrix product; exact in float32.
+            overlap = candidates.flatten(1).to(torch.float32) @ visible_flat.T  # [T,K]
             ok &= (visible_area[None] - overlap >= config.min_visible * full_area[None]).all(1)
             ok &= (overlap[:, same_color] == 0).all(1)
         if ok.any():
@@ -217,11 +222,12 @@ def _place(
 
 
 @contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
+def one_thread() -> Iterator[None]:
     """Run torch on one thread inside the block, then restore the caller's setting.
 
     A scene's tensors are tiny (a few [8, 64, 64] masks): splitting them across threads costs more
-    than it saves, and on a busy machine waiting for the other threads made drawing 5-10x slower.
+    than it saves, and on a busy machine waiting for the other threads made drawing (and even
+    copying a sample) 5-10x slower.
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -237,7 +243,7 @@ def render_scene(config: SceneConfig, rng: np.random.Generator) -> Scene:
     The result depends only on ``config`` and the state of ``rng`` (a ``numpy.random.Generator``,
     whose bit stream is the same on every platform).
     """
-    with _one_thread():
+    with one_thread():
         return _render_scene(config, rng)
 
 
@@ -254,10 +260,14 @@ def _render_scene(config: SceneConfig, rng: np.random.Generator) -> Scene:
     placed: list[PlacedObject] = []
     for index in range(count):
         required = index < config.min_objects
-        obj = _sample_object(config, rng)
-        same_color = torch.tensor([o.color == obj.color for o in placed], dtype=torch.bool)
-        rounds = _ROUNDS_REQUIRED if required else _ROUNDS_OPTIONAL
-        found = _place(obj, visible, full_area, same_color, config, rng, rounds)
+        found = None
+        for _ in range(_REDRAWS_REQUIRED if required else 1):
+            obj = _sample_object(config, rng)
+            same_color = torch.tensor([o.color == obj.color for o in placed], dtype=torch.bool)
+            rounds = _ROUNDS_REQUIRED if required else _ROUNDS_OPTIONAL
+            found = _place(obj, visible, full_area, same_color, config, rng, rounds)
+            if found is not None:
+                break
         if found is None:
             if required:
                 raise RuntimeError(

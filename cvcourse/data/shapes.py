@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 
 from .captions import COLOR_NAMES, SIZE_NAMES, Vocabulary
 from .raster import SHAPE_NAMES
-from .scene import Scene, SceneConfig, render_scene
+from .scene import Scene, SceneConfig, one_thread, render_scene
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 
@@ -134,30 +134,30 @@ class Shapes(Dataset[dict[str, Any]]):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         index = self._check_index(index)
-        sample = self._cache.get(index) if self.cache else None
-        if sample is None:
+        with one_thread():
+            cached = self._cache.get(index)
+            if cached is not None:
+                # Copies, so that a caller editing a sample in place cannot corrupt the cache.
+                sample = {k: v.clone() if isinstance(v, Tensor) else v for k, v in cached.items()}
+                sample["semantic"] = cached["semantic"].to(torch.int64)
+                return sample
             scene = self.scene(index)
             sample = {
                 "image": scene.image,
                 "boxes": scene.boxes,
                 "labels": scene.labels,
                 "masks": scene.masks,
-                # uint8 in the cache (8x less memory); int64 for the reader, as the convention says.
-                "semantic": scene.semantic.to(torch.uint8),
+                "semantic": scene.semantic,
                 "caption": scene.caption,
                 "colors": scene.colors,
                 "sizes": scene.sizes,
                 "background": scene.background,
             }
             if self.cache:
-                self._cache[int(index)] = sample
-        # Copies, so that a caller editing a sample in place cannot corrupt the cache.
-        return {
-            key: (value.to(torch.int64) if key == "semantic" else value.clone())
-            if isinstance(value, Tensor)
-            else value
-            for key, value in sample.items()
-        }
+                kept = {k: v.clone() if isinstance(v, Tensor) else v for k, v in sample.items()}
+                kept["semantic"] = scene.semantic.to(torch.uint8)  # 8x smaller; labels are < 256
+                self._cache[index] = kept
+            return sample
 
     def class_counts(self) -> Tensor:
         """How many objects of each class the dataset holds.
