@@ -230,3 +230,19 @@ def test_small_images_still_render() -> None:
     assert math.isclose(
         float(s["masks"].any(0).float().mean()), float((s["semantic"] > 0).float().mean())
     )
+
+
+def test_crowded_scenes_keep_min_objects() -> None:
+    ds = Shapes(n=20, size=64, seed=0, min_objects=8, max_objects=10, cache=False)
+    counts = [len(ds[i]["labels"]) for i in range(len(ds))]
+    assert min(counts) >= 8 and max(counts) <= 10
+
+
+def test_drawing_leaves_the_callers_thread_setting_alone() -> None:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        Shapes(n=1, seed=0)[0]
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
