@@ -2,7 +2,13 @@
 
 import pytest
 
-from cvcourse.grading.static_scan import find_delegation
+from cvcourse.grading.static_scan import (
+    FORBIDDEN_MODULES,
+    assigned_names,
+    find_delegation,
+    findings_by_function,
+    is_dynamic,
+)
 
 CLEAN = {
     "torch and broadcasting": '''
@@ -98,3 +104,48 @@ def test_reasons_are_not_repeated() -> None:
 def test_bad_argument_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="source"):
         find_delegation(b"import torchvision")  # type: ignore[arg-type]
+
+
+FUNCTIONS = ["box_convert", "box_iou", "nms", "batched_nms"]
+
+
+def test_findings_count_against_the_cells_function() -> None:
+    cells = [
+        ("nms", "import torchvision\ndef nms(b, s, t):\n    return torchvision.ops.nms(b, s, t)")
+    ]
+    assert list(findings_by_function(cells, FUNCTIONS)) == ["nms"]
+
+
+def test_redefining_another_function_from_a_cell_counts_against_it() -> None:
+    # the box_convert cell quietly defines nms with torchvision: nms must lose, not only box_convert
+    source = (
+        "import torchvision\ndef box_convert(b, i, o):\n    return b\nnms = torchvision.ops.nms"
+    )
+    found = findings_by_function([("box_convert", source), ("nms", "pass")], FUNCTIONS)
+    assert set(found) == {"box_convert", "nms"}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import torchvision\nimport __main__\n__main__.nms = torchvision.ops.nms",
+        "globals()['n' + 'ms'] = __import__('torchvision').ops.nms",
+        "exec('from torchvision.ops import nms')",
+        "get_ipython().user_ns['nms'] = 1",
+        "%run -i helpers.py",
+    ],
+)
+def test_dynamic_escapes_in_added_cells_count_against_every_function(source: str) -> None:
+    assert set(findings_by_function([(None, source)], FUNCTIONS)) == set(FUNCTIONS)
+
+
+def test_added_cells_that_only_look_are_fine() -> None:
+    cells = [(None, "import torchvision\nprint(torchvision.__version__)"), (None, "%timeit 1 + 1")]
+    assert findings_by_function(cells, FUNCTIONS) == {}
+
+
+def test_assigned_names() -> None:
+    source = "import a.b as c\nfrom d import e\ndef f(): pass\ng = 1\nm.h = 2\nsetattr(m, 'i', 3)"
+    assert {"c", "e", "f", "g", "h", "i"} <= assigned_names(source)
+    assert is_dynamic("the solution runs generated code (exec)")
+    assert not is_dynamic(FORBIDDEN_MODULES["torchvision"])

@@ -31,6 +31,7 @@ FORBIDDEN_MODULES = {
     "subprocess": "the solution runs other programs (subprocess)",
     "ctypes": "the solution calls native code directly (ctypes)",
     "builtins": "the solution reaches into builtins",
+    "__main__": "the solution reaches into the notebook's namespace (__main__)",
 }
 ESCAPE_CALLS = {
     "__import__": "the solution imports modules dynamically (__import__)",
@@ -40,9 +41,34 @@ ESCAPE_CALLS = {
     "globals": "the solution looks names up dynamically (globals())",
     "vars": "the solution looks names up dynamically (vars())",
     "breakpoint": "the solution calls breakpoint()",
+    "get_ipython": "the solution reaches into the kernel (get_ipython)",
 }
 OS_PROCESS_FUNCTIONS = re.compile(r"^(system|popen|exec\w*|spawn\w*|fork\w*|posix_spawn\w*|kill)$")
-ESCAPE_ATTRIBUTES = {"__builtins__", "__dict__", "__globals__", "__subclasses__", "__code__"}
+ESCAPE_ATTRIBUTES = {
+    "__builtins__",
+    "__dict__",
+    "__globals__",
+    "__subclasses__",
+    "__code__",
+    "user_ns",
+    "user_global_ns",
+}
+# Magics that only time or plot; any other magic (%run, %load, %%writefile, ...) can define code.
+HARMLESS_MAGICS = re.compile(r"^%{1,2}(time|timeit|matplotlib|config|who|whos|pwd)\b")
+# Reasons whose effect cannot be tied to one function (they can change any name of the notebook).
+DYNAMIC_MARKERS = (
+    "dynamically",
+    "generated code",
+    "sys.modules",
+    "interpreter internals",
+    "builtins",
+    "__main__",
+    "get_ipython",
+    "computed name",
+    "native code",
+    "IPython magics",
+    "breakpoint",
+)
 
 _REGEX_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\btorchvision\b"), FORBIDDEN_MODULES["torchvision"]),
@@ -228,9 +254,15 @@ def find_delegation(source: str) -> list[str]:
     if not isinstance(source, str):
         raise ValueError(f"source must be a str, got {type(source).__name__}")
     reasons: list[str] = []
-    magic_lines = [ln for ln in source.splitlines() if ln.lstrip().startswith(("%", "!"))]
-    if magic_lines:
-        reasons.append("the solution uses IPython magics or shell commands (% or !)")
+    for line in (ln.lstrip() for ln in source.splitlines()):
+        if line.startswith("!"):
+            reason = "the solution runs shell commands (!)"
+        elif line.startswith("%") and not HARMLESS_MAGICS.match(line):
+            reason = "the solution uses IPython magics that can run code (%)"
+        else:
+            continue
+        if reason not in reasons:
+            reasons.append(reason)
     try:
         tree = ast.parse(_ipython_to_python(source))
     except (SyntaxError, ValueError):
@@ -239,3 +271,65 @@ def find_delegation(source: str) -> list[str]:
     scanner = _Scanner()
     scanner.visit(tree)
     return reasons + [r for r in scanner.reasons if r not in reasons]
+
+
+# ----------------------------------------------------------------------------- attribution
+def is_dynamic(reason: str) -> bool:
+    """Does this reason describe an escape that can redefine any name (not just its cell's)?"""
+    return any(marker in reason for marker in DYNAMIC_MARKERS)
+
+
+def assigned_names(source: str) -> set[str]:
+    """Names a cell defines, assigns, imports, or sets as an attribute (``mod.nms = ...``)."""
+    try:
+        tree = ast.parse(_ipython_to_python(source))
+    except (SyntaxError, ValueError):
+        return set(re.findall(r"\b(\w+)\s*=[^=]", source))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.attr)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Call):
+            names.update(k.arg for k in node.keywords if k.arg)  # globals().update(nms=...)
+            if node.args and len(node.args) >= 2 and _is_constant_str(node.args[1]):
+                names.add(node.args[1].value)  # type: ignore[attr-defined]  # setattr(m, "nms", f)
+    return names
+
+
+def findings_by_function(
+    cells: list[tuple[str | None, str]], functions: list[str]
+) -> dict[str, list[str]]:
+    """Which graded functions each cell's findings count against.
+
+    Args:
+        cells: ``(grade_id, source)`` of every code cell the student wrote: solution cells with
+            their grade_id, cells the student added with None.
+        functions: grade_ids of the graded functions (the solution cells).
+
+    Returns:
+        function -> reasons. A cell's findings count against its own function and every graded
+        name it (re)defines; a dynamic escape (``exec``, ``globals()``, ``sys.modules``,
+        ``__main__``, ``get_ipython``, ...) counts against every function, since it can replace
+        any of them. An added cell that defines no graded name and has no dynamic escape (say
+        ``import torchvision`` to look at a picture) counts against none.
+    """
+    findings: dict[str, list[str]] = {}
+    for grade_id, source in cells:
+        reasons = find_delegation(source)
+        if not reasons:
+            continue
+        targets = {grade_id} & set(functions) if grade_id is not None else set()
+        targets |= assigned_names(source) & set(functions)
+        if any(is_dynamic(r) for r in reasons):
+            targets = set(functions)
+        for function in functions:
+            if function in targets:
+                bucket = findings.setdefault(function, [])
+                bucket.extend(r for r in reasons if r not in bucket)
+    return findings
