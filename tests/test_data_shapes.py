@@ -246,3 +246,14 @@ def test_drawing_leaves_the_callers_thread_setting_alone() -> None:
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(threads)
+
+
+def test_the_background_does_not_change_the_objects() -> None:
+    kinds = [Shapes(n=10, seed=6, background=b) for b in ("plain", "noise", "texture", "mixed")]
+    for i in range(10):
+        first = kinds[0][i]
+        for other in kinds[1:]:
+            sample = other[i]
+            assert sample["caption"] == first["caption"]
+            for key in ("boxes", "labels", "masks", "semantic"):
+                assert torch.equal(sample[key], first[key]), key

@@ -237,23 +237,26 @@ def one_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def render_scene(config: SceneConfig, rng: np.random.Generator) -> Scene:
+def render_scene(config: SceneConfig, seed: int) -> Scene:
     """Draw one random scene.
 
-    The result depends only on ``config`` and the state of ``rng`` (a ``numpy.random.Generator``,
-    whose bit stream is the same on every platform).
+    The result depends only on ``config`` and ``seed``. The objects and the background are drawn
+    from two separate ``numpy.random.Generator`` streams (whose bits are the same on every
+    platform), so the same seed gives the same objects on every kind of background.
     """
     with one_thread():
-        return _render_scene(config, rng)
+        return _render_scene(config, seed)
 
 
-def _render_scene(config: SceneConfig, rng: np.random.Generator) -> Scene:
+def _render_scene(config: SceneConfig, seed: int) -> Scene:
+    rng = np.random.default_rng([seed, 0])  # objects
+    background_rng = np.random.default_rng([seed, 1])
     background = (
-        BACKGROUNDS[rng.integers(len(BACKGROUNDS))]
+        BACKGROUNDS[background_rng.integers(len(BACKGROUNDS))]
         if config.background == "mixed"
         else config.background
     )
-    image = draw_background(background, rng, config.size)
+    image = draw_background(background, background_rng, config.size)
     count = int(rng.integers(config.min_objects, config.max_objects + 1))
     visible = torch.zeros((0, config.size, config.size), dtype=torch.bool)
     full_area = torch.zeros(0)

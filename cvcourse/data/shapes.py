@@ -129,8 +129,7 @@ class Shapes(Dataset[dict[str, Any]]):
     def scene(self, index: int) -> Scene:
         """Render sample ``index`` afresh, with the placed objects' parameters (never cached)."""
         index = self._check_index(index)
-        rng = np.random.default_rng(sample_seed(self.seed, self.split, index))
-        return render_scene(self.config, rng)
+        return render_scene(self.config, sample_seed(self.seed, self.split, index))
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         index = self._check_index(index)
