@@ -89,13 +89,37 @@ class History:
         return fig
 
 
-def _progress(iterable: Any, enabled: bool, **kwargs: Any) -> Any:
+class _NoBar:
+    """Stands in for a progress bar when progress is off."""
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        pass
+
+    def set_description_str(self, text: str, refresh: bool = True) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(enabled: bool, total: int | None) -> Any:
+    """One bar for the whole run (one widget in a notebook, one line in a terminal)."""
     if not enabled:
-        return iterable
+        return _NoBar()
     from tqdm.auto import tqdm
 
     # file=sys.stdout: tqdm's default is stderr, which the book build must not see.
-    return tqdm(iterable, file=sys.stdout, mininterval=0.5, dynamic_ncols=True, **kwargs)
+    return tqdm(total=total, file=sys.stdout, mininterval=0.5, unit="step", desc="training")
+
+
+def _steps_per_epoch(loader: Iterable[Any]) -> int | None:
+    try:
+        return len(loader)  # type: ignore[arg-type]
+    except TypeError:
+        return None
 
 
 def _numbers(output: StepOutput) -> tuple[Tensor, dict[str, float]]:
@@ -166,13 +190,14 @@ def fit(
     history = History()
     start = time.perf_counter()
     global_step = 0
+    per_epoch = _steps_per_epoch(train_loader)
+    bar = _progress_bar(progress, per_epoch * epochs if per_epoch is not None else None)
     try:
-        for epoch in _progress(range(epochs), progress and epochs > 1, desc="epochs", unit="ep"):
+        for epoch in range(epochs):
             model.train()
             sums: dict[str, float] = {}
             count = 0
-            batches = _progress(train_loader, progress, desc=f"epoch {epoch}", leave=False)
-            for batch in batches:
+            for batch in train_loader:
                 loss, logs = _numbers(step(model, batch))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -187,13 +212,11 @@ def fit(
                     sums[key] = sums.get(key, 0.0) + value
                 count += 1
                 global_step += 1
-                if progress and hasattr(batches, "set_postfix"):
-                    batches.set_postfix(loss=f"{logs['loss']:.4f}", refresh=False)
+                bar.update()
+                bar.set_postfix_str(f"epoch {epoch}, loss {logs['loss']:.4f}", refresh=False)
                 if max_seconds is not None and elapsed > max_seconds:
                     history.stopped_by_time = True
                     break
-            if hasattr(batches, "close"):
-                batches.close()
             record: dict[str, float] = {"epoch": epoch, "time": time.perf_counter() - start}
             record.update({k: v / max(count, 1) for k, v in sums.items()})
             if val_fn is not None:
@@ -202,8 +225,10 @@ def fit(
                     record.update({f"val_{k}": float(v) for k, v in val_fn(model).items()})
             history.epochs.append(record)
             if history.stopped_by_time:
+                bar.set_description_str(f"stopped by the {max_seconds:g} s budget")
                 break
     finally:
+        bar.close()
         if num_threads is not None:
             torch.set_num_threads(previous_threads)
     model.eval()

@@ -159,4 +159,4 @@ def test_progress_bars_write_to_stdout_not_stderr() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert "epochs" in done.stdout and "100%" in done.stdout
+    assert "training" in done.stdout and "100%" in done.stdout and "10/10" in done.stdout
