@@ -10,6 +10,7 @@ visible, non-empty mask, its box bounds exactly that visible mask, and nothing i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -207,17 +208,9 @@ def _place(
             ok &= (overlap[:, same_color] == 0).all(1)
         if ok.any():
             best = int(ok.to(torch.uint8).argmax())
-            placed = PlacedObject(
-                obj.shape,
-                obj.color,
-                obj.size_class,
-                obj.rgb,
-                float(cx[best]),
-                float(cy[best]),
-                obj.radius,
-                obj.angle,
-            )
-            return placed, candidates[best]
+            return dataclasses.replace(obj, cx=float(cx[best]), cy=float(cy[best])), candidates[
+                best
+            ]
     return None
 
 
