@@ -5,6 +5,9 @@ against every object, the way one would write it without tensors), timed on a fe
 reported per sample, so the ratio shows what the vectorised drawing buys. The reference only
 re-draws scenes whose objects are already placed, so the ratio understates the gain.
 
+Times are CPU seconds of this single-threaded process (what one core spends), with the wall clock
+printed beside them: on a shared machine the wall clock also counts waiting for a core.
+
 Run: ``.venv/bin/python bench/bench_shapes.py``; exits 1 if 1,000 samples take more than 2 s.
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import statistics
+import os
 import sys
 import time
 
@@ -60,11 +63,12 @@ def render_per_pixel(
     return image, masks
 
 
-def time_fast(ds: Shapes) -> float:
-    start = time.perf_counter()
+def time_fast(ds: Shapes) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) to draw every sample of ``ds``."""
+    cpu, wall = time.process_time(), time.perf_counter()
     for i in range(len(ds)):
         ds[i]
-    return time.perf_counter() - start
+    return time.process_time() - cpu, time.perf_counter() - wall
 
 
 def main() -> int:
@@ -78,44 +82,47 @@ def main() -> int:
     args = parser.parse_args()
     torch.set_num_threads(1)
 
+    # On a shared machine the wall clock also counts the time spent waiting for a core, so the
+    # budget is checked on this process's CPU time (one thread: CPU time = time on one core).
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     results = {}
     for background in ("plain", "mixed"):
         # cache=False and a fresh dataset: every repeat draws every sample from scratch.
-        times = [
+        runs = [
             time_fast(Shapes(n=args.n, size=args.size, background=background, cache=False))
             for _ in range(args.repeats)
         ]
-        results[background] = times
+        cpu, wall = min(r[0] for r in runs), min(r[1] for r in runs)
+        results[background] = cpu
         print(
             f"Shapes(n={args.n}, size={args.size}, background={background!r}), masks included, "
-            f"1 thread: best {min(times):.3f} s, median {statistics.median(times):.3f} s "
-            f"over {args.repeats} runs"
+            f"1 thread: best of {args.repeats}: {cpu:.3f} s CPU, {wall:.3f} s wall"
         )
 
     ds = Shapes(n=args.reference_samples, size=args.size, cache=False)
     mismatched = 0
-    start = time.perf_counter()
+    start = time.process_time()
     for i in range(len(ds)):
         scene = ds.scene(i)
         background = scene.image.clone()  # the reference paints over this; only masks are compared
         _, masks = render_per_pixel(scene.objects, background, args.size)
-        mismatched += int(
-            (torch.tensor(masks, dtype=torch.bool).reshape(scene.masks.shape) != scene.masks).sum()
-        )
-    reference_per_sample = (time.perf_counter() - start) / len(ds)
-    fast_per_sample = min(results["plain"]) / args.n
+        drawn = torch.tensor(masks, dtype=torch.bool).reshape(scene.masks.shape)
+        mismatched += int((drawn != scene.masks).sum())
+    reference_per_sample = (time.process_time() - start) / len(ds)
+    fast_per_sample = results["plain"] / args.n
     print(
-        f"per-pixel Python reference: {reference_per_sample * 1e3:.1f} ms/sample "
+        f"per-pixel Python reference: {reference_per_sample * 1e3:.1f} ms/sample CPU "
         f"({reference_per_sample * args.n:.1f} s per {args.n}, extrapolated from {len(ds)}) "
         f"vs {fast_per_sample * 1e3:.2f} ms/sample: "
         f"{reference_per_sample / fast_per_sample:.0f}x faster; "
         f"masks agree except {mismatched} pixels"
     )
-    best = min(results["plain"])
-    if best > BUDGET_S * args.n / 1000:
-        print(f"FAIL: {best:.3f} s > {BUDGET_S * args.n / 1000:.1f} s budget", file=sys.stderr)
+    best = results["plain"]
+    budget = BUDGET_S * args.n / 1000
+    if best > budget:
+        print(f"FAIL: {best:.3f} s CPU > {budget:.1f} s budget", file=sys.stderr)
         return 1
-    print(f"OK: {best:.3f} s <= {BUDGET_S * args.n / 1000:.1f} s budget")
+    print(f"OK: {best:.3f} s CPU <= {budget:.1f} s budget")
     return 0
 
 
