@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from sklearn.datasets import load_digits
 
 from cvcourse.data import Shapes, Vocabulary, digits
 from tests.book.glue import glued_value
@@ -40,3 +41,10 @@ def test_determinism_vocabulary_coco_and_digits_numbers() -> None:
     fit_x, _, val_x, _ = digits(split="val")
     assert (value("digits_train"), value("digits_test")) == (len(train_x), len(test_x))
     assert (value("digits_fit"), value("digits_val")) == (len(fit_x), len(val_x))
+    assert value("digits_total") == len(load_digits().target)
+
+
+def test_documented_defaults() -> None:
+    config = Shapes().config
+    assert (value("min_size"), value("max_size")) == (10, 28) == config.size_range
+    assert value("min_visible_percent") == round(100 * config.min_visible)
