@@ -322,10 +322,14 @@ def new_layout(workdir: Path) -> SandboxLayout:
     runtime = Path(tempfile.mkdtemp(prefix="cvsbx-", dir=base))
     os.chmod(runtime, 0o711)
     layout = SandboxLayout(runtime_dir=runtime, uid=uid)
-    layout.run_dir.mkdir()
-    shutil.copytree(workdir, layout.work_dir, symlinks=True)
-    for path in [layout.run_dir, layout.work_dir, *layout.work_dir.rglob("*")]:
-        os.lchown(path, uid, uid)
+    try:
+        layout.run_dir.mkdir()
+        shutil.copytree(workdir, layout.work_dir, symlinks=True)
+        for path in [layout.run_dir, layout.work_dir, *layout.work_dir.rglob("*")]:
+            os.lchown(path, uid, uid)
+    except OSError:
+        shutil.rmtree(runtime, ignore_errors=True)
+        raise
     return layout
 
 
@@ -342,7 +346,8 @@ class SandboxExecutor(LocalExecutor):
     """
 
     limits: SandboxLimits = field(default_factory=SandboxLimits)
-    _layout: SandboxLayout | None = field(default=None, init=False, repr=False)
+    # work_dir -> its layout, while run() is under way (one executor may serve several threads)
+    _layouts: dict[Path, SandboxLayout] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.timeout = self.limits.timeout
@@ -354,20 +359,22 @@ class SandboxExecutor(LocalExecutor):
         return cls(limits=SandboxLimits.from_config(config, **overrides))
 
     def kernel_manager(self, workdir: Path) -> KernelManager | None:
-        if self._layout is None:
+        layout = self._layouts.get(Path(workdir))
+        if layout is None:
             raise RuntimeError("SandboxExecutor.kernel_manager is only called from run()")
-        return SandboxKernelManager(self._layout, self.limits)  # type: ignore[return-value]
+        return SandboxKernelManager(layout, self.limits)  # type: ignore[return-value]
 
     def run(self, nb: NotebookNode, workdir: Path, seed: int) -> ExecutionResult:
         reason = sandbox_unavailable_reason()
         if reason is not None:  # never run student code unsandboxed by accident
             return ExecutionResult(copy.deepcopy(nb), {}, f"no sandbox: {reason}")
         try:
-            self._layout = new_layout(Path(workdir))
+            layout = new_layout(Path(workdir))
         except OSError as exc:
             return ExecutionResult(copy.deepcopy(nb), {}, f"could not prepare the sandbox: {exc}")
+        self._layouts[layout.work_dir] = layout
         try:
-            return super().run(nb, self._layout.work_dir, seed)
+            return super().run(nb, layout.work_dir, seed)
         finally:
-            shutil.rmtree(self._layout.runtime_dir, ignore_errors=True)
-            self._layout = None
+            self._layouts.pop(layout.work_dir, None)
+            shutil.rmtree(layout.runtime_dir, ignore_errors=True)
