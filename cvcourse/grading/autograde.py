@@ -62,6 +62,7 @@ from cvcourse.grading.nbgrader_run import nbgrader_api
 
 SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 JUDGED_DIR = ".cvcourse-judged"
+CLUSTER_START_SECONDS = 180
 
 
 @dataclass
@@ -260,7 +261,9 @@ class _Cluster:
 
     def ready(self) -> Any:
         if self.thread is not None:
-            self.thread.join()
+            self.thread.join(timeout=CLUSTER_START_SECONDS)
+            if self.thread.is_alive():
+                self.error = TimeoutError(f"not ready after {CLUSTER_START_SECONDS} s")
         if self.error is not None or self.client is None:
             where = self.scheduler or "local Dask cluster"
             raise CourseError(where, f"cannot start or reach the Dask scheduler ({self.error})")
@@ -268,7 +271,7 @@ class _Cluster:
 
     def close(self) -> None:
         if self.thread is not None:
-            self.thread.join()
+            self.thread.join(timeout=CLUSTER_START_SECONDS)
         for thing in (self.client, self.cluster):
             if thing is not None:
                 try:
