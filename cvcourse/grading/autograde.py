@@ -23,6 +23,7 @@ written for it, its earlier grades (if any) stay.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -408,6 +409,10 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
         summary.results = [results[s] for s in students]
     finally:
         cluster.close()
+        # The judged notebooks were a staging area: autograded/ now holds them (nbgrader's copy).
+        shutil.rmtree(course.root / JUDGED_DIR / assignment, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (course.root / JUDGED_DIR).rmdir()  # only when no other grading run uses it
     summary.total_seconds = time.perf_counter() - started
     return summary
 

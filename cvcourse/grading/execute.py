@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import queue
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,12 +113,13 @@ class LocalExecutor:
         error: str | None = None
         started = time.perf_counter()
         try:
-            env = None
+            launch: dict[str, Any] = {"cwd": str(workdir)}
             if self.extra_env:
-                import os
-
-                env = {**os.environ, **self.extra_env}
-            with client.setup_kernel(cwd=str(workdir), **({"env": env} if env else {})):
+                launch["env"] = {**os.environ, **self.extra_env}
+            if own_km is None:
+                # A plain local kernel only prints launcher chatter (the TCP warning) on stderr.
+                launch["stderr"] = subprocess.DEVNULL
+            with client.setup_kernel(**launch):
                 for index, cell in enumerate(nb.cells):
                     if cell.cell_type != "code":
                         continue
