@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -176,11 +177,12 @@ def test_kernel_sees_only_its_scratch_copy_and_limits_hold(tmp_path: Path) -> No
 def test_fork_bomb_loop_and_flood_are_contained(tmp_path: Path) -> None:
     cells = [
         "while True:\n    pass",
-        "print('x' * (4 * 1024 * 1024))",
+        "for _ in range(4):\n    print('x' * (1024 * 1024))",
         "print('alive')",
         "import os\nn = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
         "            import time; time.sleep(60); os._exit(0)\n        n += 1\n"
         "except OSError:\n    print('forks', n)",
+        "print('alive after the fork bomb')",
         "import os\nos._exit(3)",
         "print('never')",
     ]
@@ -193,5 +195,25 @@ def test_fork_bomb_loop_and_flood_are_contained(tmp_path: Path) -> None:
     assert outs[2][0]["text"] == "alive\n"
     forks = int(outs[3][0]["text"].split()[1])
     assert 0 < forks < 40  # the private uid's process limit stopped it
-    assert outs[5] == []
+    assert outs[4][0]["text"] == "alive after the fork bomb\n"
+    assert outs[6] == []
     assert result.error is not None and "died" in result.error
+
+
+def test_stale_runtime_folders_are_swept(tmp_path: Path) -> None:
+    from cvcourse.grading.sandbox import OWNER_FILE, sweep_stale_runtimes
+
+    dead = _dead_pid()
+    stale, live, foreign = tmp_path / "cvsbx-stale", tmp_path / "cvsbx-live", tmp_path / "cvsbx-x"
+    for folder in (stale, live, foreign):
+        (folder / "run").mkdir(parents=True)
+    (stale / OWNER_FILE).write_text(str(dead))
+    (live / OWNER_FILE).write_text(str(os.getpid()))
+    assert sweep_stale_runtimes(tmp_path) == [stale]
+    assert not stale.exists() and live.exists() and foreign.exists()
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid

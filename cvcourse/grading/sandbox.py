@@ -209,7 +209,24 @@ def bwrap_command(layout: SandboxLayout, limits: SandboxLimits, command: list[st
 
 
 # ----------------------------------------------------------------------------- the kernel
-class _CappedIOPubChannel(AsyncZMQSocketChannel):
+class _TolerantChannel(AsyncZMQSocketChannel):
+    """A channel that drops messages it cannot verify instead of failing the whole run.
+
+    Forked copies of a kernel (a fork bomb, ``multiprocessing``) share its sockets and can garble
+    or repeat messages; nbclient would stop at the first bad signature. A dropped message costs
+    the submission at most the output it carried.
+    """
+
+    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:  # type: ignore[override]
+        while True:
+            try:
+                msg: dict[str, Any] = await super().get_msg(timeout=timeout)
+                return msg
+            except ValueError:  # "Invalid Signature", "Duplicate Signature", bad framing
+                continue
+
+
+class _CappedIOPubChannel(_TolerantChannel):
     """IOPub channel that stops passing a cell's outputs on once its output budget is spent.
 
     Each cell may send ``max_bytes`` of outputs, the whole notebook ``NOTEBOOK_OUTPUT_FACTOR``
@@ -223,25 +240,29 @@ class _CappedIOPubChannel(AsyncZMQSocketChannel):
     _noted = False
 
     async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:  # type: ignore[override]
-        msg: dict[str, Any] = await super().get_msg(timeout=timeout)
+        msg = await super().get_msg(timeout=timeout)
         kind = msg.get("msg_type")
         if kind == "execute_input":  # a new cell starts
             self._cell_bytes, self._noted = 0, False
         if kind not in OUTPUT_MESSAGES:
             return msg
         size = _content_size(msg.get("content", {}))
-        self._cell_bytes += size
-        self._total_bytes += size
-        if (
-            self._cell_bytes <= self.max_bytes
-            and self._total_bytes <= NOTEBOOK_OUTPUT_FACTOR * self.max_bytes
-        ):
+        over_total = self._total_bytes + size > NOTEBOOK_OUTPUT_FACTOR * self.max_bytes
+        if self._cell_bytes + size <= self.max_bytes and not over_total:
+            self._cell_bytes += size
+            self._total_bytes += size
             return msg
+        self._cell_bytes = self.max_bytes + 1  # nothing more from this cell
         if not self._noted:
             self._noted = True
             note = f"[output truncated: more than {self.max_bytes / MB:g} MB of output]\n"
-            return msg | {"msg_type": "stream", "content": {"name": "stdout", "text": note}}
-        return msg | {"msg_type": "execute_input", "content": {}}
+            return _retyped(msg, "stream", {"name": "stdout", "text": note})
+        return _retyped(msg, "execute_input", {})  # nbclient ignores it
+
+
+def _retyped(msg: dict[str, Any], msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
+    header = dict(msg.get("header", {})) | {"msg_type": msg_type}
+    return msg | {"msg_type": msg_type, "header": header, "content": content, "metadata": {}}
 
 
 def _content_size(content: Any) -> int:
@@ -255,9 +276,11 @@ def _content_size(content: Any) -> int:
 
 
 class SandboxKernelClient(AsyncKernelClient):
-    """Kernel client whose IOPub channel enforces the output budget."""
+    """Kernel client that enforces the output budget and drops unverifiable messages."""
 
     iopub_channel_class = Type(_CappedIOPubChannel)  # type: ignore[assignment]
+    shell_channel_class = Type(_TolerantChannel)  # type: ignore[assignment]
+    control_channel_class = Type(_TolerantChannel)  # type: ignore[assignment]
     max_output_bytes = Integer(8 * MB)
 
     @property
@@ -314,15 +337,42 @@ class SandboxKernelManager(AsyncKernelManager):
 
 
 # ----------------------------------------------------------------------------- the executor
+RUNTIME_PREFIX = "cvsbx-"
+OWNER_FILE = "owner.pid"
+
+
+def sweep_stale_runtimes(base: Path = Path("/tmp")) -> list[Path]:
+    """Remove runtime folders whose grader process died (killed before it could clean up).
+
+    Its sandbox died with it (``--die-with-parent``); only the folder stays behind.
+    """
+    removed = []
+    for folder in base.glob(RUNTIME_PREFIX + "*"):
+        try:
+            pid = int((folder / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # not ours, or still being set up
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except PermissionError:
+            pass  # alive, someone else's
+    return removed
+
+
 def new_layout(workdir: Path) -> SandboxLayout:
     """A fresh runtime folder with a scratch copy of ``workdir``, owned by a fresh private uid."""
     uid = UID_RANGE[0] + secrets.randbelow(UID_RANGE[1] - UID_RANGE[0])
     # /tmp keeps socket paths short (Unix socket paths are limited to 107 bytes).
     base = "/tmp" if os.path.isdir("/tmp") else None
-    runtime = Path(tempfile.mkdtemp(prefix="cvsbx-", dir=base))
+    sweep_stale_runtimes(Path(base or tempfile.gettempdir()))
+    runtime = Path(tempfile.mkdtemp(prefix=RUNTIME_PREFIX, dir=base))
     os.chmod(runtime, 0o711)
     layout = SandboxLayout(runtime_dir=runtime, uid=uid)
     try:
+        (runtime / OWNER_FILE).write_text(str(os.getpid()))
         layout.run_dir.mkdir()
         shutil.copytree(workdir, layout.work_dir, symlinks=True)
         for path in [layout.run_dir, layout.work_dir, *layout.work_dir.rglob("*")]:
