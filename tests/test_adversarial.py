@@ -1,0 +1,310 @@
+"""The adversarial suite: submissions that attack grading, all graded in one sandboxed run.
+
+Each case in ``tests/adversarial/<case>.py`` names its attack in its docstring and says what it
+must score (``EXPECTED``): ``"full"``, a number, a list of test-cell patterns it loses (the
+solution's score minus those cells), or ``"skipped"`` (reported, not graded; ``OR_SKIPPED = True``
+accepts that too, where nbgrader itself refuses the notebook). One grading run of
+all cases, the instructor's solution and an honest "canary" submission, in a temporary copy of the
+course, with the sandbox's limits set in that copy's ``nbgrader_config.py``; then a second run of
+some of them, which must change no grade anywhere. Expected in every case: no unearned point,
+the run never stops, every other submission keeps its grade, each lost point has a reason (and no
+hidden test text), and nothing outside the sandbox changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import shutil
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook, MissingEntry
+
+from cvcourse.grading.autograde import GradeOptions, GradeSummary, grade
+from cvcourse.grading.course import Course
+from cvcourse.grading.release import hidden_texts, release
+from cvcourse.grading.sandbox import UID_RANGE, sandbox_unavailable_reason
+from cvcourse.grading.submissions import build_submission
+from tests.adversarial._common import Link
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+CASES_DIR = Path(__file__).parent / "adversarial"
+CASES = sorted(p.stem for p in CASES_DIR.glob("*.py") if not p.stem.startswith("_"))
+ASSIGNMENT = "a3_boxes"
+NOTEBOOK = "boxes"
+SOLUTION, CANARY = "solution", "zz_canary"  # the canary is graded last, beside every attack
+SEED = 20_261_123
+# Limits of the sandbox in this run, set in the course copy's nbgrader_config.py: at most 2 GB of
+# memory per process, so the bombs cannot hurt a small CI machine.
+SANDBOX_CONFIG = """
+c.SandboxExecutor.memory_mb = 2048
+c.SandboxExecutor.max_procs = 64
+c.SandboxExecutor.max_file_mb = 16
+c.SandboxExecutor.notebook_timeout = 240
+"""
+CELL_TIMEOUT = 25.0
+REGRADED = [CANARY, "eq_always_true", "blank_hidden_tests", "copied_test_cells", "corrupt_json"]
+
+
+def load_case(name: str) -> ModuleType:
+    return importlib.import_module(f"tests.adversarial.{name}")
+
+
+@dataclass
+class CellGrade:
+    score: float
+    max_score: float
+    reason: str
+
+
+@dataclass
+class Run:
+    course: Course
+    summary: GradeSummary
+    again: GradeSummary
+    cells: dict[str, dict[str, CellGrade]]  # student -> grade_id -> grade (first run)
+    cells_again: dict[str, dict[str, CellGrade]]
+    points: dict[str, float]  # grade_id -> points in the source notebook
+    hidden: list[str]
+    connections: int
+    fingerprint_before: dict[str, str]
+    fingerprint_after: dict[str, str]
+    leftovers: list[str] = field(default_factory=list)
+
+
+def _fingerprint(course: Course) -> dict[str, str]:
+    """Hashes of what an escaped kernel would tamper with: the package, the venv's top, config."""
+    files = sorted((REPO / "cvcourse").rglob("*.py")) + [course.root / "nbgrader_config.py"]
+    files += sorted((course.source / ASSIGNMENT).iterdir())
+    prints = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    site_packages = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    site_packages = site_packages / "site-packages"
+    prints["site-packages"] = ",".join(sorted(p.name for p in site_packages.iterdir()))
+    prints["/etc"] = ",".join(sorted(p.name for p in Path("/etc").iterdir()))
+    return prints
+
+
+def _cell_grades(course: Course) -> dict[str, dict[str, CellGrade]]:
+    """Per student and test cell: the gradebook's score and the autograded notebook's reason."""
+    grades: dict[str, dict[str, CellGrade]] = {}
+    with Gradebook(course.db_url, course_id=course.course_id) as gb:
+        for student in course.students(ASSIGNMENT):
+            try:
+                submission = gb.find_submission(ASSIGNMENT, student)
+            except MissingEntry:
+                continue
+            path = course.autograded / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+            reasons = _reasons(nbformat.read(path, 4)) if path.is_file() else {}
+            grades[student] = {
+                g.name: CellGrade(float(g.score), float(g.max_score), reasons.get(g.name, ""))
+                for nb in submission.notebooks
+                for g in nb.grades
+            }
+    return grades
+
+
+def _reasons(nb: nbformat.NotebookNode) -> dict[str, str]:
+    reasons = {}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if grade_id and errors:
+            reasons[grade_id] = " ".join(
+                f"{e.get('ename', '')}: {e.get('evalue', '')}" for e in errors
+            ).strip()
+    return reasons
+
+
+def _sandbox_leftovers(since: float) -> list[str]:
+    """Sandbox processes whose sandbox is gone, and sandbox folders (made after ``since``) that no
+    process uses any more: what a sandbox that failed to clean up leaves. (Sandboxes of other runs
+    going on at the same time are neither.)"""
+    in_use: set[str] = set()
+    left: list[str] = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            uid = proc.stat().st_uid
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile
+        if not UID_RANGE[0] <= uid < UID_RANGE[1]:
+            continue
+        dirs = {part.split("/run/")[0] for part in cmdline.split("\0") if "/cvsbx-" in part}
+        in_use |= dirs
+        if not dirs or not all(Path(d).exists() for d in dirs):
+            left.append(f"process {proc.name} of uid {uid}: {cmdline[:80]!r}")
+    for folder in Path("/tmp").glob("cvsbx-*"):
+        if folder.stat().st_mtime >= since and str(folder) not in in_use:
+            left.append(str(folder))
+    return left
+
+
+def _build(course: Course, port: int) -> None:
+    build_submission(course.root, ASSIGNMENT, SOLUTION)
+    build_submission(course.root, ASSIGNMENT, CANARY)
+    for name in CASES:
+        case = load_case(name)
+        path = build_submission(
+            course.root,
+            ASSIGNMENT,
+            name,
+            cells=getattr(case, "CELLS", None),
+            edit=getattr(case, "edit", None),
+        )
+        if hasattr(case, "raw"):
+            path.write_bytes(case.raw(path.read_text()))
+        for file_name, content in getattr(case, "FILES", {}).items():
+            if isinstance(content, Link):
+                (path.parent / file_name).symlink_to(content)
+                continue
+            data = content.format(port=port).encode() if isinstance(content, str) else content
+            (path.parent / file_name).write_bytes(data)
+
+
+@pytest.fixture(scope="session")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    reason = sandbox_unavailable_reason()
+    if reason is not None:
+        pytest.fail(f"the adversarial suite needs the sandbox: {reason}")
+    root = tmp_path_factory.mktemp("adversarial") / "course"
+    root.mkdir()
+    shutil.copy(REPO / "assignments" / "nbgrader_config.py", root)
+    shutil.copytree(REPO / "assignments" / "source", root / "source")
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write(SANDBOX_CONFIG)
+    course = Course.open(root)
+    release(course, ASSIGNMENT)
+    source_nb = nbformat.read(course.source / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
+    points = {
+        c.metadata["nbgrader"]["grade_id"]: float(c.metadata["nbgrader"].get("points", 0))
+        for c in source_nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade")
+    }
+    # A server on the grading machine's loopback: the network case tries to reach it.
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.setblocking(False)
+    _build(course, server.getsockname()[1])
+    before = _fingerprint(course)
+    started = time.time()
+    options = GradeOptions(workers=2, seed=SEED, timeout=CELL_TIMEOUT, feedback=False)
+    summary = grade(course, ASSIGNMENT, options)
+    cells = _cell_grades(course)
+    again = grade(course, ASSIGNMENT, GradeOptions(**{**options.__dict__, "students": REGRADED}))
+    cells_again = _cell_grades(course)
+    connections = 0
+    while True:
+        try:
+            server.accept()[0].close()
+            connections += 1
+        except BlockingIOError:
+            break
+    server.close()
+    return Run(
+        course=course,
+        summary=summary,
+        again=again,
+        cells=cells,
+        cells_again=cells_again,
+        points=points,
+        hidden=hidden_texts(source_nb),
+        connections=connections,
+        fingerprint_before=before,
+        fingerprint_after=_fingerprint(course),
+        leftovers=_sandbox_leftovers(since=started),
+    )
+
+
+def _expected_score(expected: Any, points: dict[str, float]) -> float:
+    total = sum(points.values())
+    if expected == "full":
+        return total
+    if isinstance(expected, int | float):
+        return float(expected)
+    lost = [g for g in points if any(fnmatch(g, pattern) for pattern in expected)]
+    assert lost, f"EXPECTED patterns {expected} match no test cell"
+    return total - sum(points[g] for g in lost)
+
+
+def test_suite_is_large_enough_and_documented() -> None:
+    assert len(CASES) >= 20
+    for name in CASES:
+        case = load_case(name)
+        assert (case.__doc__ or "").startswith("Attack:"), name
+        assert hasattr(case, "EXPECTED"), name
+
+
+def test_the_run_graded_everything_and_never_stopped(run: Run) -> None:
+    students = {r.student for r in run.summary.results}
+    assert students == {SOLUTION, CANARY, *CASES}
+    for result in run.summary.results:
+        expected = (
+            getattr(load_case(result.student), "EXPECTED", None)
+            if result.student in CASES
+            else None
+        )
+        if expected == "skipped":
+            continue
+        assert result.problem is None, f"{result.student}: {result.problem}"
+
+
+def test_honest_submissions_keep_full_marks(run: Run) -> None:
+    total = sum(run.points.values())
+    by_student = {r.student: r for r in run.summary.results}
+    for student in (SOLUTION, CANARY):
+        assert by_student[student].score == total, by_student[student]
+        assert by_student[student].max_score == total
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_case_scores_exactly_what_it_earned(run: Run, name: str) -> None:
+    case = load_case(name)
+    result = next(r for r in run.summary.results if r.student == name)
+    if case.EXPECTED == "skipped" or (getattr(case, "OR_SKIPPED", False) and result.problem):
+        assert result.problem, f"{name}: not reported"
+        assert name not in run.cells or all(g.score == 0 for g in run.cells[name].values())
+        return
+    expected = _expected_score(case.EXPECTED, run.points)
+    assert result.score == expected, f"{name}: {result.score} != {expected}; {run.cells[name]}"
+    assert result.max_score == sum(run.points.values())  # changed points earn nothing
+    lost = {g: c for g, c in run.cells[name].items() if c.score < c.max_score}
+    for grade_id, cell in lost.items():
+        assert cell.reason, f"{name}/{grade_id}: a lost point without a reason"
+        for line in run.hidden:
+            assert line not in cell.reason, f"{name}/{grade_id}: the reason shows hidden test text"
+    if hasattr(case, "REASON"):
+        assert any(case.REASON in c.reason for c in lost.values()), lost
+
+
+def test_grading_again_changes_no_grade(run: Run) -> None:
+    assert {r.student for r in run.again.results} == set(REGRADED)
+    assert run.cells_again == run.cells  # the regraded ones and everybody else: nothing lost
+
+
+def test_nothing_outside_the_sandbox_changed(run: Run) -> None:
+    changed = [
+        k for k in run.fingerprint_before if run.fingerprint_before[k] != run.fingerprint_after[k]
+    ]
+    assert changed == []
+    assert run.connections == 0  # nobody reached the server on the grading machine's loopback
+    assert run.leftovers == []  # every sandbox and all its processes are gone
+    for path in run.course.root.rglob("*"):
+        assert path.name != "cvcourse_adversarial_probe.txt"
+        assert not (path.is_file() and path.stat().st_size > 50 * 2**20), f"{path} is huge"
+    assert not (REPO / "cvcourse" / "grading" / "cvcourse_adversarial_probe.txt").exists()
+    assert os.path.getsize(run.course.gradebook_path) < 10 * 2**20
