@@ -217,3 +217,33 @@ def _dead_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+def test_grading_refuses_to_run_unsandboxed_without_unsafe(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cvcourse.grading import autograde, sandbox
+    from cvcourse.grading.course import Course, CourseError
+    from cvcourse.grading.execute import LocalExecutor
+
+    shutil.copy(REPO / "assignments" / "nbgrader_config.py", tmp_path)
+    course = Course.open(tmp_path)
+    why = "bwrap not found: install the Debian package bubblewrap, or pass --unsafe"
+    monkeypatch.setattr(sandbox, "sandbox_unavailable_reason", lambda: why)
+    with pytest.raises(CourseError, match="--unsafe"):
+        autograde.make_executor(course, unsafe=False)
+    assert type(autograde.make_executor(course, unsafe=True)) is LocalExecutor
+    monkeypatch.setattr(sandbox, "sandbox_unavailable_reason", lambda: None)
+    executor = autograde.make_executor(course, unsafe=False)
+    assert isinstance(executor, SandboxExecutor)
+
+
+def test_executor_limits_come_from_the_course_config(tmp_path: Path) -> None:
+    from cvcourse.grading.course import Course
+
+    shutil.copy(REPO / "assignments" / "nbgrader_config.py", tmp_path)
+    with open(tmp_path / "nbgrader_config.py", "a") as config:
+        config.write("\nc.SandboxExecutor.memory_mb = 3000\nc.SandboxExecutor.max_file_mb = 5\n")
+    executor = SandboxExecutor.from_config(Course.open(tmp_path).config(), max_file_mb=7)
+    assert executor.limits.memory_mb == 3000 and executor.limits.max_file_mb == 7
+    assert executor.timeout == executor.limits.timeout
