@@ -1,1 +1,1 @@
-"""Grading on top of nbgrader: release, sandboxed execution, judging outside the student's kernel, reports."""
+"""Grading on top of nbgrader: release, sandboxed execution, judging outside the kernel, reports."""
