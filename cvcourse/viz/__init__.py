@@ -1,1 +1,1 @@
-"""Plotting helpers: image grids, kernels, feature maps (``images``); boxes, masks (``detection``)."""
+"""Plotting helpers: image grids, kernels and feature maps (``images``); boxes and masks."""
