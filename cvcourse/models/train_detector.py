@@ -120,8 +120,8 @@ def train_detector(
     *,
     max_seconds: float | None = 80.0,
     epochs: int = 100,
-    batch_size: int = 32,
-    lr: float = 4e-3,
+    batch_size: int = 16,
+    lr: float = 8e-3,
     width: int = 32,
     seed: int = 0,
     num_threads: int | None = 2,
@@ -237,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_CHECKPOINT, help="checkpoint path")
     parser.add_argument("--epochs", type=int, default=30, help="passes over the training images")
     parser.add_argument("--n", type=int, default=3000, help="training images")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=4e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1, help="1 is fastest on a busy machine")
     args = parser.parse_args(argv)
@@ -248,6 +250,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         num_classes,
         max_seconds=None,
         epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
         seed=args.seed,
         num_threads=args.threads,
     )
