@@ -64,6 +64,8 @@ from cvcourse.grading.nbgrader_run import nbgrader_api
 SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 JUDGED_DIR = ".cvcourse-judged"
 CLUSTER_START_SECONDS = 180
+WORKERLESS_POLL_SECONDS = 5
+WORKERLESS_GIVE_UP_SECONDS = 60
 
 
 @dataclass
@@ -215,17 +217,44 @@ def _run_all(
         for payload in payloads:
             yield execute_submission(payload)
         return
-    from distributed import as_completed
+    from distributed import TimeoutError as DaskTimeoutError
+    from distributed import wait
 
     client = cluster_ready()
-    futures = [
+    futures = {
         client.submit(
             execute_submission, p, key=f"cvcourse-{p['key']}-{secrets.token_hex(4)}", pure=False
-        )
+        ): p
         for p in payloads
-    ]
-    for future in as_completed(futures):
-        yield future.result()
+    }
+    idle_since: float | None = None
+    while futures:
+        try:
+            done = wait(
+                list(futures), timeout=WORKERLESS_POLL_SECONDS, return_when="FIRST_COMPLETED"
+            ).done
+        except (TimeoutError, DaskTimeoutError):
+            done = set()
+        for future in done:
+            payload = futures.pop(future)
+            try:
+                yield future.result()
+            except Exception as exc:  # a worker lost for good: run it here rather than lose it
+                logging.getLogger(__name__).warning("re-running %s here: %s", payload["key"], exc)
+                yield execute_submission(payload)
+        if done:
+            idle_since = None
+            continue
+        if client.scheduler_info().get("workers"):
+            idle_since = None
+        elif idle_since is None:
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since > WORKERLESS_GIVE_UP_SECONDS:
+            # The cluster has had no worker for a while (killed, never started): finish inline.
+            for future, payload in list(futures.items()):
+                future.cancel()
+                del futures[future]
+                yield execute_submission(payload)
 
 
 class _Cluster:
