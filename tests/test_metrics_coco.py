@@ -172,3 +172,20 @@ def test_matches_cocoeval_on_a_shapes_export(tmp_path: Path) -> None:
         coco_map,
         atol=1e-6,
     )
+
+
+def test_matches_cocoeval_on_the_detector_outputs(tmp_path: Path) -> None:
+    # Real detections: many low-score candidates per image, several classes per object.
+    from cvcourse.data import Shapes, to_coco
+    from cvcourse.models.detector import detect
+    from cvcourse.models.train_detector import load_detector, stack_dataset
+
+    dataset = Shapes(n=100, size=64, split="test", seed=0)
+    gt = to_coco(dataset, tmp_path / "shapes_test.json")
+    images, targets = stack_dataset(dataset)
+    model, _ = load_detector()
+    preds = detect(model, images, score_threshold=0.01)
+    coco_map, coco_map50 = coco_stats(gt, preds, [image["id"] for image in gt["images"]])
+    ours = mean_average_precision(preds, targets, COCO_IOU_THRESHOLDS)
+    assert ours["map_50_95"] == pytest.approx(coco_map, abs=1e-3)
+    assert ours["map_50"] == pytest.approx(coco_map50, abs=1e-3)
