@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(abspath $(VENV))/bin
 # The venv's bin goes first on PATH: nbgrader shells out to `alembic`, jupyter-book to `jupyter`.
 export PATH := $(BIN):$(PATH)
+# On 2 shared cores, OpenMP threads that spin while waiting make torch 10x slower: let them sleep.
+export OMP_WAIT_POLICY ?= PASSIVE
 STAMP := $(VENV)/.installed
 WIDGETS_JS := book/_widgets_js/.installed
 JB_FLAGS := --all -W -n --keep-going
