@@ -85,9 +85,11 @@ class Run:
 
 
 def _fingerprint(course: Course) -> dict[str, str]:
-    """Hashes of what an escaped kernel would tamper with: the package, the venv's top, config."""
-    files = sorted((REPO / "cvcourse").rglob("*.py")) + [course.root / "nbgrader_config.py"]
-    files += sorted((course.source / ASSIGNMENT).iterdir())
+    """What an escaped kernel would tamper with: the course's files, the venv, ``/etc``.
+
+    (The repository's own files are left out: others may edit them while this runs; the
+    ``write_outside`` case shows the package cannot be written.)"""
+    files = [course.root / "nbgrader_config.py", *sorted((course.source / ASSIGNMENT).iterdir())]
     prints = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     site_packages = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
     site_packages = site_packages / "site-packages"

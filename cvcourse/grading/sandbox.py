@@ -308,6 +308,10 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
+        # Large messages are sent zero-copy by default, which starts a helper thread on first use;
+        # once a fork bomb has used up the process limit that thread cannot start and the
+        # message goes out garbled. Copying every message needs no thread.
+        kernel.append(f"--Session.copy_threshold={2**31 - 1}")
         return bwrap_command(self.layout, self.limits, kernel + list(extra_arguments or []))
 
     def write_connection_file(self, **kwargs: Any) -> None:
