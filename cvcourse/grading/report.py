@@ -75,7 +75,9 @@ def collect(course: Course, assignment: str) -> list[Row]:
                         continue
                     points, max_points = float(grade.score), float(grade.max_score)
                     reason = ""
-                    if points < max_points:
+                    if points < max_points and grade.manual_score is not None:
+                        reason = "score set by a grader (manual grading)"
+                    elif points < max_points:
                         reason = reasons.get(grade.name, "no output recorded (not executed)")
                     rows.append(Row(student, notebook, grade.name, points, max_points, reason))
     order = {}
