@@ -11,6 +11,7 @@ Bad input (a wrong name, a missing or corrupt file, a corrupt gradebook) is answ
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -121,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CourseError, _BadValue) as exc:
         print(f"cvcourse: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `cvcourse report ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("cvcourse: error: interrupted (grades saved so far are kept)", file=sys.stderr)
         return 130
