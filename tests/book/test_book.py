@@ -109,6 +109,13 @@ def test_page_renders_offline(built_book: Path, page: str, tmp_path: Path) -> No
                 f"{page}: {widget_views} saved widget views but {rendered} rendered widgets"
             )
 
+        # A table a cell displayed as Markdown must arrive as a table, not as lines of pipes.
+        raw_tables = browser.evaluate(
+            "Array.from(document.querySelectorAll('.cell_output p'))"
+            ".filter(e => e.innerText.trim().startsWith('|')).length"
+        )
+        assert raw_tables == 0, f"{page}: {raw_tables} Markdown tables rendered as plain text"
+
         errors = browser.evaluate(
             "Array.from(document.querySelectorAll('.cell_output .traceback, .cell_output .stderr,"
             " .cell_output .output.error')).map(e => e.innerText.slice(0, 300))"
