@@ -81,7 +81,7 @@ def time_nbgrader(root: Path) -> float:
     return seconds
 
 
-def time_cvcourse(root: Path, workers: int) -> tuple[float, list[float | None]]:
+def time_cvcourse(root: Path, workers: int) -> tuple[float, dict[str, float | None]]:
     options = GradeOptions(workers=workers, feedback=False)
     started = time.perf_counter()
     summary = grade(Course.open(root), ASSIGNMENT, options)
@@ -89,7 +89,7 @@ def time_cvcourse(root: Path, workers: int) -> tuple[float, list[float | None]]:
     problems = [f"{r.student}: {r.problem}" for r in summary.results if r.problem]
     if problems:
         sys.exit("cvcourse grade could not grade: " + "; ".join(problems))
-    return seconds, [r.score for r in summary.results]
+    return seconds, {r.student: r.score for r in summary.results}
 
 
 def main() -> None:
@@ -107,8 +107,7 @@ def main() -> None:
         t_plain = time_nbgrader(plain)
         t_ours, scores = time_cvcourse(ours, args.workers)
     n = len(students)
-    print(f"submissions: {n} ({', '.join(students)})")
-    print(f"cvcourse scores: {scores}")
+    print(f"submissions: {n}; cvcourse scores: {scores}")
     print(f"nbgrader autograde (plain, unsandboxed, sequential): {t_plain / n:6.2f} s/submission")
     print(
         f"cvcourse grade (sandboxed, replay + {args.workers} workers):     "
