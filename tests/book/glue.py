@@ -1,48 +1,54 @@
-"""Read the values a chapter glued (``myst_nb.glue``) from its executed notebook.
+"""Read the values a chapter glued (``myst_nb.glue``) from its own execution.
 
-Tests assert the worked numbers a reader sees, so they read them from the chapter's own execution:
-``_build/jupyter_execute/book/<chapter>.ipynb`` when the book build is newer than the chapter,
-otherwise the chapter is executed here (jupytext + nbclient) into a temporary notebook.
+Tests assert the worked numbers a reader sees, so they read them from the chapter's execution:
+from the book build when it is newer than the chapter (myst-nb moves a page's glued values out of
+its executed notebook into ``_build/jupyter_execute/book/<chapter>.glue.json``), otherwise by
+executing the chapter here (jupytext + nbclient) and reading the glue outputs of its cells.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import json
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import jupytext
-import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[2]
+BUILT = ROOT / "_build" / "jupyter_execute" / "book"
 
 
-def _executed_notebook(chapter: str) -> nbformat.NotebookNode:
+def _glue_outputs(chapter: str) -> Iterable[dict[str, Any]]:
+    """The glue outputs of ``chapter``: dicts with ``metadata.scrapbook`` and ``data``."""
     source = ROOT / "book" / f"{chapter}.md"
     if not source.exists():
         raise FileNotFoundError(f"no chapter {source}")
-    built = ROOT / "_build" / "jupyter_execute" / "book" / f"{chapter}.ipynb"
+    built = BUILT / f"{chapter}.glue.json"
     if built.exists() and built.stat().st_mtime >= source.stat().st_mtime:
-        return nbformat.read(built, as_version=4)
+        return json.loads(built.read_text()).values()
     nb = jupytext.read(source)
     resources = {"metadata": {"path": str(source.parent)}}
     NotebookClient(nb, timeout=300, kernel_name="python3", resources=resources).execute()
-    return nb
+    return [output for cell in nb.cells for output in cell.get("outputs", [])]
 
 
 @functools.cache
 def glued(chapter: str) -> dict[str, str]:
     """Map glue name -> its ``text/plain`` representation, for every value ``chapter`` glued."""
     values: dict[str, str] = {}
-    for cell in _executed_notebook(chapter).cells:
-        for output in cell.get("outputs", []):
-            # glue(..., display=False) stores the value under a prefixed mime type
-            # ("application/papermill.record/text/plain"); the prefix is in the metadata.
-            record = output.get("metadata", {}).get("scrapbook", {})
-            if record.get("name") is not None:
-                mime = record.get("mime_prefix", "") + "text/plain"
-                values[record["name"]] = output["data"][mime]
+    for output in _glue_outputs(chapter):
+        record = output.get("metadata", {}).get("scrapbook", {})
+        if record.get("name") is None:
+            continue
+        # In a notebook, glue(..., display=False) stores the value under a prefixed mime type
+        # ("application/papermill.record/text/plain"); the build's glue.json has it unprefixed.
+        data = output["data"]
+        prefixed = record.get("mime_prefix", "") + "text/plain"
+        values[record["name"]] = data[prefixed] if prefixed in data else data["text/plain"]
     return values
 
 
