@@ -29,7 +29,7 @@ from cvcourse.grading.execute import Executor
 from cvcourse.grading.observe import MIME
 from cvcourse.grading.static_scan import find_delegation
 
-FAST_ALLOWANCE_S = 1.0  # seconds added to a time budget for kernel messaging and a busy machine
+FAST_ALLOWANCE_S = 0.5  # seconds added to a time budget for kernel messaging and a busy machine
 FAST_LOAD_FACTOR = 2.0  # the replay ran alone; submissions run in parallel on the same cores
 FAILED_ENAME = "CheckFailed"
 
