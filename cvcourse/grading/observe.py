@@ -278,7 +278,7 @@ def expect_fast(
     )
     if t_fn > allowed:
         raise AssertionError(
-            f"[{key}] {msg}: {t_fn:.4f} s against {t_ref:.4f} s for the reference "
+            f"[{key}] {msg}: too slow, {t_fn:.4f} s against {t_ref:.4f} s for the reference "
             f"(allowed: {max_ratio:g}x). Use broadcasting instead of Python loops."
         )
 
@@ -297,7 +297,7 @@ def _time_limit(seconds: float | None, key: str, msg: str) -> Iterator[None]:
 
     def too_slow(signum: int, frame: Any) -> None:
         raise AssertionError(
-            f"[{key}] {msg}: stopped after {seconds:.1f} s, far over the allowed time. "
+            f"[{key}] {msg}: too slow, stopped after {seconds:.1f} s (far over the allowed time). "
             "Use broadcasting instead of Python loops."
         )
 
