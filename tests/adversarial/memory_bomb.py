@@ -1,4 +1,6 @@
-"""Attack: a memory bomb (allocates until the memory limit stops it)."""
+"""Attack: a memory bomb (allocates until the memory limit stops it). It then lets go, so that
+what it costs the submission is exactly its own answer (a bomb that keeps the memory makes later
+cells of the same submission fail too, never other submissions)."""
 
 from tests.adversarial._common import CONVERT_TESTS, RIGHT_BOX_CONVERT
 
@@ -7,9 +9,13 @@ CELLS = {
     "box_convert": """
 def _bomb():
     hog = []
-    while True:
-        hog.append(bytearray(64 * 2**20))
-        hog[-1][::4096] = b"x" * len(hog[-1][::4096])  # touch the pages
+    try:
+        while True:
+            hog.append(bytearray(64 * 2**20))
+            hog[-1][::4096] = b"x" * len(hog[-1][::4096])  # touch the pages
+    except MemoryError:
+        hog.clear()  # the traceback keeps this frame alive: empty it
+        raise
 
 
 _bomb()
