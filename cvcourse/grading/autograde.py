@@ -58,10 +58,22 @@ from traitlets.config import Config
 from cvcourse.grading import judge as judging
 from cvcourse.grading.course import Course, CourseError
 from cvcourse.grading.execute import ExecutionResult, Executor, LocalExecutor
-from cvcourse.grading.nbgrader_plugins import HideTestTracebacks, UseJudgedNotebook
+from cvcourse.grading.nbgrader_plugins import (
+    HideTestTracebacks,
+    RestoreCellFlags,
+    UseJudgedNotebook,
+)
 from cvcourse.grading.nbgrader_run import nbgrader_api
 
-SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+# nbgrader's sanitizing, with the cells' flags restored first (see RestoreCellFlags).
+SANITIZE = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreCellFlags,
+    OverwriteCells,
+    CheckCellMetadata,
+]
 JUDGED_DIR = ".cvcourse-judged"
 CLUSTER_START_SECONDS = 180
 WORKERLESS_POLL_SECONDS = 5
@@ -162,8 +174,12 @@ def sanitize(
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
         raise CourseError(path, f"not a readable notebook ({detail})") from exc
     resources = _resources(course, assignment, student, path.stem)
-    for preprocessor in SANITIZE:
-        nb, resources = preprocessor(config=config).preprocess(nb, resources)
+    try:
+        for preprocessor in SANITIZE:
+            nb, resources = preprocessor(config=config).preprocess(nb, resources)
+    except Exception as exc:  # nbgrader refuses a notebook it cannot restore: report this one
+        detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        raise CourseError(path, f"nbgrader cannot restore its cells ({detail})") from exc
     return nb
 
 
@@ -314,6 +330,7 @@ class _Cluster:
 def _autograde_config(judged_dir: Path) -> Config:
     config = Config()
     config.UseJudgedNotebook.judged_directory = str(judged_dir)
+    config.Autograde.sanitize_preprocessors = SANITIZE
     config.Autograde.autograde_preprocessors = [
         UseJudgedNotebook,
         IgnorePattern,

@@ -5,6 +5,10 @@
   ``cvcourse grade``; this step swaps in those judged outputs, so that nbgrader's own
   ``SaveAutoGrades`` records the scores and its bookkeeping (students, submissions, timestamps,
   late penalties) stays the system of record.
+* :class:`RestoreCellFlags` runs before nbgrader's ``OverwriteCells``: it puts back the
+  grade/solution/locked flags of every cell the gradebook knows, which ``OverwriteCells`` does not
+  restore; a student who turned a test cell into an "answer" cell would otherwise make it raise
+  and stop the whole run.
 * :class:`HideTestTracebacks` keeps feedback free of hidden test tracebacks, also for a plain
   ``nbgrader autograde`` run: an error in a test cell is shown as its one-line reason only.
 """
@@ -17,6 +21,7 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
@@ -29,6 +34,43 @@ class SubmissionChanged(RuntimeError):
 
 def _fingerprint(nb: NotebookNode) -> list[tuple[str, str]]:
     return [(cell.cell_type, cell.source) for cell in nb.cells]
+
+
+class RestoreCellFlags(NbGraderPreprocessor):
+    """Give every cell the gradebook knows its release flags back: grade, solution, locked.
+
+    The cell's source, type and points are restored afterwards by nbgrader's ``OverwriteCells``;
+    the flags must be right first, because they enter the checksum it verifies.
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gradebook:
+            for cell in nb.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id is None:
+                    continue
+                try:
+                    source = gradebook.find_source_cell(
+                        grade_id, info["notebook"], info["assignment"]
+                    )
+                except MissingEntry:
+                    continue  # OverwriteCells drops the unknown id
+                flags = cell.metadata["nbgrader"]
+                flags["grade"] = _known(gradebook.find_grade_cell, grade_id, info)
+                flags["solution"] = _known(gradebook.find_solution_cell, grade_id, info)
+                flags["locked"] = bool(source.locked)
+                if flags["grade"] and "points" not in flags:
+                    flags["points"] = 0  # the real points come back in OverwriteCells
+        return nb, resources
+
+
+def _known(find: Any, grade_id: str, info: dict[str, str]) -> bool:
+    try:
+        find(grade_id, info["notebook"], info["assignment"])
+    except MissingEntry:
+        return False
+    return True
 
 
 class UseJudgedNotebook(NbGraderPreprocessor):
