@@ -51,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--seed", type=int, help="seed of the hidden inputs (default: fresh)")
     grade.add_argument("--timeout", type=float, help="seconds per cell (default: course config)")
     grade.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
+    limits = grade.add_argument_group("sandbox limits (default: c.SandboxExecutor.* in the config)")
+    limits.add_argument("--memory-mb", type=int, metavar="MB", help="writable memory per process")
+    limits.add_argument("--max-procs", type=int, metavar="N", help="processes and threads")
+    limits.add_argument("--max-file-mb", type=int, metavar="MB", help="largest file written")
+    limits.add_argument(
+        "--notebook-timeout", type=float, metavar="S", help="seconds the whole notebook may run"
+    )
 
     report = commands.add_parser("report", help="table per student and test with reasons")
     report.add_argument("assignment")
@@ -79,6 +86,12 @@ def _grade(course: object, args: argparse.Namespace) -> int:
         seed=args.seed,
         timeout=args.timeout,
         feedback=not args.no_feedback,
+        sandbox_limits={
+            "memory_mb": args.memory_mb,
+            "max_procs": args.max_procs,
+            "max_file_mb": args.max_file_mb,
+            "notebook_timeout": args.notebook_timeout,
+        },
     )
     summary = grade(course, args.assignment, options)  # type: ignore[arg-type]
     for result in summary.graded:

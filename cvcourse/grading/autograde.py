@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import secrets
 import shutil
 import tempfile
@@ -91,6 +92,8 @@ class GradeOptions:
     seed: int | None = None
     timeout: float | None = None
     feedback: bool = True
+    # sandbox limits overriding c.SandboxExecutor.* (None: keep the course's); see grading.limits
+    sandbox_limits: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,7 +126,12 @@ class GradeSummary:
 
 
 # ----------------------------------------------------------------------------- executors
-def make_executor(course: Course, unsafe: bool, timeout: float | None = None) -> Executor:
+def make_executor(
+    course: Course,
+    unsafe: bool,
+    timeout: float | None = None,
+    sandbox_limits: dict[str, float | None] | None = None,
+) -> Executor:
     """The sandboxed executor, or with ``unsafe`` a plain local one. Refuses without bubblewrap."""
     cell_timeout = timeout if timeout is not None else course.cell_timeout()
     if unsafe:
@@ -137,7 +145,12 @@ def make_executor(course: Course, unsafe: bool, timeout: float | None = None) ->
     reason = sandbox_unavailable_reason()
     if reason is not None:
         raise CourseError("bwrap", reason)
-    return SandboxExecutor.from_config(course.config(), timeout=cell_timeout)
+    try:
+        return SandboxExecutor.from_config(
+            course.config(), timeout=cell_timeout, **(sandbox_limits or {})
+        )
+    except ValueError as exc:  # a limit out of its range names itself
+        raise CourseError("sandbox limits", str(exc)) from exc
 
 
 def trusted_executor(course: Course, timeout: float | None = None) -> Executor:
@@ -184,18 +197,32 @@ def sanitize(
 
 
 # ----------------------------------------------------------------------------- execution (workers)
-def _workdir_files(course: Course, assignment: str, student: str, into: Path) -> None:
-    """Give the kernel the submission's other files, overwritten by the source's (as nbgrader)."""
+def _workdir_files(course: Course, assignment: str, student: str, into: Path) -> list[str]:
+    """Give the kernel the submission's other files, overwritten by the source's (as nbgrader).
+
+    Only regular files are copied, and no symbolic link is followed: the grader reads these as
+    root, so a link in a submission (``notes.txt -> ../../../source/a3/a3.ipynb``) would otherwise
+    hand the instructor's notebook or the gradebook to the sandboxed kernel. Returns the links
+    that were left out.
+    """
+    skipped: list[str] = []
     for base in (course.submitted / student / assignment, course.source / assignment):
-        for item in base.rglob("*"):
-            if (
-                item.is_file()
-                and item.suffix != ".ipynb"
-                and ".ipynb_checkpoints" not in item.parts
-            ):
+        for folder, subfolders, files in os.walk(base, followlinks=False):
+            here = Path(folder)
+            links = [d for d in subfolders if (here / d).is_symlink()]
+            skipped += [str((here / d).relative_to(base)) for d in links]
+            subfolders[:] = [d for d in subfolders if d != ".ipynb_checkpoints"]
+            for name in files:
+                item = here / name
+                if item.is_symlink():
+                    skipped.append(str(item.relative_to(base)))
+                    continue
+                if item.suffix == ".ipynb" or not item.is_file():
+                    continue
                 target = into / item.relative_to(base)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(item, target)
+                shutil.copyfile(item, target, follow_symlinks=False)
+    return skipped
 
 
 def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
@@ -206,11 +233,13 @@ def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="cvcourse-run-") as tmp:
         workdir = Path(tmp)
         course = Course(Path(payload["course_root"]))
-        _workdir_files(course, payload["assignment"], payload["student"], workdir)
+        links = _workdir_files(course, payload["assignment"], payload["student"], workdir)
         try:
             result = executor.run(nb, workdir, payload["seed"])
         except Exception as exc:  # executors should not raise; never lose the whole run if one does
             result = ExecutionResult(nb, {}, f"the executor failed: {type(exc).__name__}: {exc}")
+        if links and result.error is None:
+            result.error = f"symbolic links not given to the kernel: {', '.join(sorted(links))}"
     return {
         "key": payload["key"],
         "notebook": nbformat.writes(result.notebook),
@@ -377,7 +406,7 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
         raise CourseError(course.submitted / missing[0] / assignment, "no such submission")
     if not students:
         raise CourseError(course.submitted, f"no submissions for {assignment}")
-    executor = make_executor(course, options.unsafe, options.timeout)
+    executor = make_executor(course, options.unsafe, options.timeout, options.sandbox_limits)
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
     summary = GradeSummary(assignment, seed)
     config = course.config()

@@ -15,7 +15,6 @@ replay's count, and reasons never quote hidden test source or hidden tracebacks.
 
 from __future__ import annotations
 
-import ast
 import math
 import tempfile
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from nbformat import NotebookNode
 
 from cvcourse.grading.execute import Executor
 from cvcourse.grading.observe import MIME
-from cvcourse.grading.static_scan import find_delegation
+from cvcourse.grading.static_scan import findings_by_function
 
 FAST_ALLOWANCE_S = 0.5  # seconds added to a time budget for kernel messaging and a busy machine
 FAST_LOAD_FACTOR = 2.0  # the replay ran alone; submissions run in parallel on the same cores
@@ -128,47 +127,20 @@ def replay(
 
 
 # ----------------------------------------------------------------------------- static scan
-def _defines(source: str, names: set[str]) -> bool:
-    """Does a (student-added) cell define or assign one of ``names``?"""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return any(name in source for name in names)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            if node.name in names:
-                return True
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in names:
-            return True
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            if any((alias.asname or alias.name) in names for alias in node.names):
-                return True
-    return False
-
-
 def scan_solutions(nb: NotebookNode, solutions: list[str]) -> dict[str, list[str]]:
     """Static delegation findings: solution grade_id -> reasons.
 
-    Solution cells are scanned as themselves; a cell the student added that (re)defines a graded
-    function is scanned too and its findings go to that function.
+    Every solution cell and every code cell the student added is scanned. A cell's findings count
+    against its own function and every graded function it (re)defines, assigns or imports, so a
+    ``nms = torchvision.ops.nms`` in another function's cell or in an added cell is caught; a
+    dynamic escape (``exec``, ``globals()``, ``__main__``...) counts against all of them.
     """
-    findings: dict[str, list[str]] = {}
-    names = set(solutions)
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        meta = _nbgrader(cell)
-        if is_solution_cell(cell):
-            targets = [meta.get("grade_id", "")]
-        elif not meta and _defines(cell.source, names):
-            targets = [n for n in solutions if _defines(cell.source, {n})] or solutions
-        else:
-            continue
-        reasons = find_delegation(cell.source)
-        if reasons:
-            for target in targets:
-                findings.setdefault(target, []).extend(reasons)
-    return findings
+    cells = [
+        (_nbgrader(cell).get("grade_id") if is_solution_cell(cell) else None, cell.source)
+        for cell in nb.cells
+        if cell.cell_type == "code" and (is_solution_cell(cell) or not _nbgrader(cell))
+    ]
+    return findings_by_function(cells, solutions)
 
 
 # ----------------------------------------------------------------------------- value comparison

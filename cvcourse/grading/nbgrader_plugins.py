@@ -47,6 +47,11 @@ class RestoreCellFlags(NbGraderPreprocessor):
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gradebook:
             for cell in nb.cells:
+                if "nbgrader" in cell.metadata and not cell.metadata.nbgrader.get("grade_id"):
+                    # DeduplicateIds empties a duplicate's metadata, which OverwriteCells then
+                    # reads as a cell of nbgrader's without an id (KeyError): make it plain.
+                    del cell.metadata["nbgrader"]
+                    continue
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
                 if grade_id is None:
                     continue
