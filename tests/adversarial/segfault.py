@@ -1,5 +1,7 @@
-"""Attack: a segmentation fault kills the kernel, from a cell the student added (not an answer
-cell, so the static scan does not see it)."""
+"""Attack: a segmentation fault kills the kernel, from a cell the student added. It crashes
+through faulthandler, which the static scan has no reason to refuse (through ctypes it would be
+refused as native code, and every function lost), so what is tested is the dead kernel: the
+cells before it keep their points, the ones after it score nothing, the run goes on."""
 
 import nbformat
 
@@ -9,5 +11,5 @@ EXPECTED = [NMS_TESTS, BATCHED_TESTS]
 
 
 def edit(nb: nbformat.NotebookNode) -> None:
-    crash = nbformat.v4.new_code_cell("import ctypes\nctypes.string_at(0)")
+    crash = nbformat.v4.new_code_cell("import faulthandler\nfaulthandler._sigsegv()")
     nb.cells.insert(solution_index(nb, "nms") + 1, crash)
