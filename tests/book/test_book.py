@@ -122,3 +122,28 @@ def test_page_renders_offline(built_book: Path, page: str, tmp_path: Path) -> No
         )
         assert not errors, f"{page}: cell error output on the page: {errors}"
         browser.screenshot(tmp_path / f"{page.replace('/', '_')}.png")
+
+
+def test_a_built_book_reexecutes_nothing_unchanged(built_book: Path) -> None:
+    """Every chapter matches a record of the execution cache, so a rebuild executes nothing."""
+    import jupytext
+    from jupyter_cache import get_cache
+
+    cache = get_cache(ROOT / "_build" / ".jupyter_cache")
+    for page in chapters():
+        notebook = jupytext.read(ROOT / f"{page}.md")
+        try:
+            cache.match_cache_notebook(notebook)
+        except KeyError:
+            pytest.fail(f"{page} has no up-to-date execution record: a rebuild would execute it")
+
+
+def test_bootstrap_reinstalls_nothing_unless_requirements_change() -> None:
+    """`make` sees the venv as up to date, and out of date once requirements.txt changes."""
+    stamp = ".venv/.installed"
+    up_to_date = subprocess.run(["make", "-q", stamp], cwd=ROOT, capture_output=True)
+    assert up_to_date.returncode == 0, "a second `make test` would reinstall the venv"
+    changed = subprocess.run(
+        ["make", "-q", "-W", "requirements.txt", stamp], cwd=ROOT, capture_output=True
+    )
+    assert changed.returncode == 1, "a change of requirements.txt would not reinstall"
