@@ -4,19 +4,14 @@ Used by plain ``nbgrader`` commands run here and by ``cvcourse release|grade|rep
 this file and add only what their pipeline needs (see ``cvcourse/grading/course.py``).
 """
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties,
-    CheckCellMetadata,
     ClearHiddenTests,
     Execute,
     GetGrades,
-    IgnorePattern,
-    LimitOutput,
-    SaveAutoGrades,
 )
 
-from cvcourse.grading.nbgrader_plugins import HideTestTracebacks
+from cvcourse.grading.nbgrader_plugins import AFTER_EXECUTION, HideTestTracebacks
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -40,16 +35,7 @@ c.OverwriteCells.add_missing_cells = True
 
 # Plain `nbgrader autograde`: same pipeline as nbgrader's, plus tracebacks in test cells reduced to
 # one line, so hidden test source never reaches the feedback through a traceback.
-c.Autograde.autograde_preprocessors = [
-    Execute,
-    IgnorePattern,
-    ClearMetadataPreprocessor,
-    LimitOutput,
-    HideTestTracebacks,
-    SaveAutoGrades,
-    AssignLatePenalties,
-    CheckCellMetadata,
-]
+c.Autograde.autograde_preprocessors = [Execute, *AFTER_EXECUTION]
 
 # Feedback never shows hidden tests: the restored hidden regions are cut out of the test cells
 # and their tracebacks are one line. (The grades come from the gradebook via GetGrades.)

@@ -39,20 +39,15 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import CsvExportPlugin
 from nbgrader.preprocessors import (
-    AssignLatePenalties,
     CheckCellMetadata,
     ClearOutput,
     DeduplicateIds,
-    IgnorePattern,
-    LimitOutput,
     OverwriteCells,
     OverwriteKernelspec,
-    SaveAutoGrades,
 )
 from traitlets.config import Config
 
@@ -60,7 +55,7 @@ from cvcourse.grading import judge as judging
 from cvcourse.grading.course import Course, CourseError
 from cvcourse.grading.execute import ExecutionResult, Executor, LocalExecutor
 from cvcourse.grading.nbgrader_plugins import (
-    HideTestTracebacks,
+    AFTER_EXECUTION,
     RestoreCellFlags,
     UseJudgedNotebook,
 )
@@ -360,16 +355,7 @@ def _autograde_config(judged_dir: Path) -> Config:
     config = Config()
     config.UseJudgedNotebook.judged_directory = str(judged_dir)
     config.Autograde.sanitize_preprocessors = SANITIZE
-    config.Autograde.autograde_preprocessors = [
-        UseJudgedNotebook,
-        IgnorePattern,
-        ClearMetadataPreprocessor,
-        LimitOutput,
-        HideTestTracebacks,
-        SaveAutoGrades,
-        AssignLatePenalties,
-        CheckCellMetadata,
-    ]
+    config.Autograde.autograde_preprocessors = [UseJudgedNotebook, *AFTER_EXECUTION]
     return config
 
 

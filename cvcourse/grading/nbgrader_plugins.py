@@ -19,10 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    IgnorePattern,
+    LimitOutput,
+    NbGraderPreprocessor,
+    SaveAutoGrades,
+)
 from traitlets import Unicode
 
 from cvcourse.grading.observe import MIME
@@ -121,3 +129,17 @@ class HideTestTracebacks(NbGraderPreprocessor):
                     output.traceback = [f"{output.get('ename', 'Error')}: {first_line}"]
         cell.outputs = outputs
         return cell, resources
+
+
+# What nbgrader's Autograde runs after the notebook is executed, for plain ``nbgrader autograde``
+# (after ``Execute``) and for ``cvcourse grade`` (after ``UseJudgedNotebook``): nbgrader's own
+# steps, with tracebacks in test cells cut to one line so hidden test source never reaches feedback.
+AFTER_EXECUTION = [
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    HideTestTracebacks,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
