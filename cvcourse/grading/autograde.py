@@ -233,13 +233,12 @@ def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
             result = executor.run(nb, workdir, payload["seed"])
         except Exception as exc:  # executors should not raise; never lose the whole run if one does
             result = ExecutionResult(nb, {}, f"the executor failed: {type(exc).__name__}: {exc}")
-        if links and result.error is None:
-            result.error = f"symbolic links not given to the kernel: {', '.join(sorted(links))}"
     return {
         "key": payload["key"],
         "notebook": nbformat.writes(result.notebook),
         "cell_seconds": {str(k): v for k, v in result.cell_seconds.items()},
         "error": result.error,
+        "links": sorted(links),  # left out of the kernel's folder (see _workdir_files)
         "seconds": time.perf_counter() - started,
     }
 
@@ -445,6 +444,8 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
             result.execute_seconds += done["seconds"]
             if done["error"]:
                 result.note = done["error"]
+            elif done["links"]:
+                result.note = f"symbolic links not given to the kernel: {', '.join(done['links'])}"
             t_save = time.perf_counter()
             executed = nbformat.reads(done["notebook"], as_version=4)
             reference = references[notebook]
