@@ -25,18 +25,21 @@ class SandboxLimits:
     """Limits of one sandboxed kernel.
 
     Attributes:
-        memory_mb: writable memory of each process in the sandbox (``RLIMIT_DATA``: heap and
-            anonymous mappings; torch itself needs about 900 MB of it). Address space is not
-            limited: torch maps about 3.7 GB of shared libraries just to import.
-        max_procs: processes and threads of the sandbox's private uid (``RLIMIT_NPROC``); the
-            kernel itself uses about 20.
+        memory_mb: resident memory of the whole sandbox, shared memory included (a watchdog in the
+            grader sums it over the sandbox's processes and kills the sandbox past it; the kernel
+            with torch uses about 500 MB). Each process also has an address-space limit of this
+            plus what torch maps to import (``RLIMIT_AS``), which stops a sudden allocation.
+        max_procs: processes of the sandbox (the watchdog counts them; as root, the sandbox's
+            private uid also gets ``RLIMIT_NPROC``).
         max_file_mb: size of any file the kernel writes (``RLIMIT_FSIZE``).
         max_open_files: open file descriptors per process (``RLIMIT_NOFILE``).
-        tmp_mb: size of the sandbox's private ``/tmp`` (a tmpfs in memory).
-        max_output_mb: text and data one cell may send back as outputs (the whole notebook: 8
-            times that); later outputs are dropped with a note.
-        timeout: seconds one cell may run before it is interrupted.
-        notebook_timeout: seconds the whole notebook may run; later cells do not run.
+        tmp_mb: size of the sandbox's private ``/tmp`` and ``/dev/shm`` (tmpfs in memory).
+        workdir_mb: size of the working directory ``/submission`` (a tmpfs in memory); a
+            submission whose files are larger is not graded.
+        max_output_mb: bytes one reply of the kernel may have (a call's result, a cell's printed
+            text); a larger one counts as the submission's failure and is never read.
+        timeout: seconds one cell or one call may run before the kernel is stopped.
+        notebook_timeout: seconds the whole submission may run; later checks fail.
     """
 
     memory_mb: int = 2048
@@ -44,7 +47,8 @@ class SandboxLimits:
     max_file_mb: int = 64
     max_open_files: int = 256
     tmp_mb: int = 256
-    max_output_mb: int = 8
+    workdir_mb: int = 256
+    max_output_mb: int = 64
     timeout: float = 60.0
     notebook_timeout: float = 600.0
 
@@ -84,14 +88,16 @@ class SandboxLimits:
             section = dict(config["SandboxExecutor"])
         return cls().with_overrides(section).with_overrides(overrides)
 
-    def prlimit_command(self) -> list[str]:
-        """``prlimit`` options that set these limits on the kernel before it starts."""
-        return [
-            "prlimit",
-            f"--data={self.memory_mb * MB}",
-            f"--nproc={self.max_procs}",
-            f"--fsize={self.max_file_mb * MB}",
-            f"--nofile={self.max_open_files}",
-            "--core=0",
-            "--",
-        ]
+    def prlimit_command(self, address_space_mb: int = 0, as_root: bool = True) -> list[str]:
+        """``prlimit`` options that set the per-process limits before the kernel starts.
+
+        Args:
+            address_space_mb: added to ``memory_mb`` for ``RLIMIT_AS`` (libraries mapped at import).
+            as_root: ``RLIMIT_NPROC`` counts all processes of a uid, so it is only set where the
+                sandbox has a private uid of its own (as root).
+        """
+        command = ["prlimit", f"--as={(self.memory_mb + address_space_mb) * MB}"]
+        if as_root:
+            command.append(f"--nproc={self.max_procs}")
+        command += [f"--fsize={self.max_file_mb * MB}", f"--nofile={self.max_open_files}"]
+        return [*command, "--core=0", "--"]
