@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 EXIT_BAD_INPUT = 2
+EXIT_GRADER_FAULT = 3  # the grader itself failed: nothing of it reached the gradebook
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, help="seconds per cell (default: course config)")
     grade.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
     limits = grade.add_argument_group("sandbox limits (default: c.SandboxExecutor.* in the config)")
-    limits.add_argument("--memory-mb", type=int, metavar="MB", help="writable memory per process")
+    limits.add_argument("--memory-mb", type=int, metavar="MB", help="memory of the whole sandbox")
     limits.add_argument("--max-procs", type=int, metavar="N", help="processes and threads")
     limits.add_argument("--max-file-mb", type=int, metavar="MB", help="largest file written")
     limits.add_argument(
@@ -101,13 +102,21 @@ def _grade(course: object, args: argparse.Namespace) -> int:
             f"  [{result.execute_seconds:.1f} s]{note}"
         )
     for result in summary.skipped:
-        print(f"cvcourse: error: {result.problem}", file=sys.stderr)
+        print(f"cvcourse: error: {result.student!r}: {result.problem}", file=sys.stderr)
     print(
         f"graded {len(summary.graded)} submission(s) of {summary.assignment} in "
         f"{summary.total_seconds:.1f} s "
-        f"(replay {summary.replay_seconds:.1f} s, seed {summary.seed})"
+        f"(preflight {summary.preflight_seconds:.1f} s, seed {summary.seed})"
     )
     print(f"grades: {summary.grades_csv}")
+    if summary.grader_faults:
+        first = summary.grader_faults[0]
+        print(
+            f"cvcourse: error: the grader failed on {len(summary.grader_faults)} submission(s), "
+            f"whose earlier grades were kept; first {first.student!r}: {first.problem}",
+            file=sys.stderr,
+        )
+        return EXIT_GRADER_FAULT
     return EXIT_BAD_INPUT if summary.skipped else 0
 
 

@@ -1,40 +1,42 @@
-"""``cvcourse grade``: replay, execute submissions in parallel (Dask), judge and save one by one.
+"""``cvcourse grade``: preflight, grade submissions in parallel (Dask), save one by one.
 
 The flow for one assignment (nbgrader stays the system of record):
 
-1. **replay** the instructor's notebook with this run's seed, trusted (``judge.replay``);
-2. **sanitize** each submission with nbgrader's own preprocessors (``ClearOutput``,
+1. **sanitize** each submission with nbgrader's own preprocessors (``ClearOutput``,
    ``DeduplicateIds``, ``OverwriteKernelspec``, ``OverwriteCells`` — which restores test cells,
-   hidden tests and deleted test cells from the gradebook —, ``CheckCellMetadata``);
-3. **execute** the sanitized notebooks in parallel on Dask (a ``LocalCluster`` of processes by
-   default, any cluster with ``scheduler=``; ``workers=1`` runs inline), each through an
-   :class:`~cvcourse.grading.execute.Executor` (sandboxed unless ``unsafe``); only plain data
-   comes back: the executed notebook and the cell times;
-4. **judge and save**, in this process only (one writer to the gradebook), as results arrive:
-   the verdicts are written into the test cells' outputs and ``nbgrader autograde`` runs with
+   hidden tests and deleted test cells from the gradebook —, ``CheckCellMetadata``); a submission
+   that is a symbolic link, is not a notebook or carries too many bytes is reported, not graded;
+2. **preflight** (job 0): the instructor's own notebook goes through the very same sandbox and
+   judge and must score full marks, or the run stops before any grade is touched;
+3. **grade** each submission as a :class:`~cvcourse.grading.protocol.Job` (plain data) on Dask (a
+   ``LocalCluster`` of processes by default, any cluster with ``scheduler=``; ``workers=1`` runs
+   inline) with :func:`~cvcourse.grading.runner.grade_job`: the student's cells in a sandboxed
+   kernel, the test cells in the worker against proxies of the student's functions;
+4. **save**, in this process only (one writer to the gradebook), as outcomes arrive: the verdicts
+   are written into the test cells' outputs and ``nbgrader autograde`` runs with
    :class:`~cvcourse.grading.nbgrader_plugins.UseJudgedNotebook` in place of ``Execute``, so
-   nbgrader's ``SaveAutoGrades`` records the scores, its bookkeeping (students, submissions,
-   timestamps, late penalties) is reused, and ``autograded/`` holds the judged notebooks;
-5. **feedback** (hidden tests stripped) and **export** to ``grades.csv``.
-
-A submission that cannot be read (not JSON, not a notebook) is reported and skipped: nothing is
-written for it, its earlier grades (if any) stay.
+   nbgrader's ``SaveAutoGrades`` records the scores and ``autograded/`` holds the judged notebooks.
+   An outcome with a **grader fault** is never saved: the earlier grade stays, the run reports it
+   and exits non-zero;
+5. **feedback** (hidden tests stripped), **export** to ``grades.csv`` and the run's **results
+   file** (every outcome, for ``cvcourse report``).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
 import os
 import secrets
 import shutil
-import tempfile
+import stat
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,15 +53,23 @@ from nbgrader.preprocessors import (
 )
 from traitlets.config import Config
 
-from cvcourse.grading import judge as judging
 from cvcourse.grading.course import Course, CourseError
-from cvcourse.grading.execute import ExecutionResult, Executor, LocalExecutor
+from cvcourse.grading.judge import apply_outcome
+from cvcourse.grading.limits import MB, SandboxLimits
 from cvcourse.grading.nbgrader_plugins import (
     AFTER_EXECUTION,
     RestoreCellFlags,
     UseJudgedNotebook,
 )
 from cvcourse.grading.nbgrader_run import nbgrader_api
+from cvcourse.grading.protocol import (
+    Fault,
+    Job,
+    Outcome,
+    job_from_json,
+    outcome_from_json,
+    to_json,
+)
 
 # nbgrader's sanitizing, with the cells' flags restored first (see RestoreCellFlags).
 SANITIZE = [
@@ -93,13 +103,16 @@ class GradeOptions:
 
 @dataclass
 class SubmissionResult:
+    """One student's result in a run: graded (``problem`` None) or why not, and whose fault."""
+
     student: str
     score: float | None = None
     max_score: float | None = None
     execute_seconds: float = 0.0
     save_seconds: float = 0.0
     problem: str | None = None  # why it was not graded (None: graded)
-    note: str | None = None  # e.g. the kernel died: graded, with later cells unexecuted
+    note: str | None = None  # e.g. the kernel died: graded, with later checks failed
+    fault: str = Fault.NONE.value
 
 
 @dataclass
@@ -107,7 +120,7 @@ class GradeSummary:
     assignment: str
     seed: int
     results: list[SubmissionResult] = field(default_factory=list)
-    replay_seconds: float = 0.0
+    preflight_seconds: float = 0.0
     total_seconds: float = 0.0
     grades_csv: Path | None = None
 
@@ -119,38 +132,9 @@ class GradeSummary:
     def skipped(self) -> list[SubmissionResult]:
         return [r for r in self.results if r.problem is not None]
 
-
-# ----------------------------------------------------------------------------- executors
-def make_executor(
-    course: Course,
-    unsafe: bool,
-    timeout: float | None = None,
-    sandbox_limits: dict[str, float | None] | None = None,
-) -> Executor:
-    """The sandboxed executor, or with ``unsafe`` a plain local one. Refuses without bubblewrap."""
-    cell_timeout = timeout if timeout is not None else course.cell_timeout()
-    if unsafe:
-        return LocalExecutor(timeout=cell_timeout)
-    try:
-        from cvcourse.grading.sandbox import SandboxExecutor, sandbox_unavailable_reason
-    except ImportError as exc:
-        raise CourseError(
-            "sandbox", f"not available ({exc}); pass --unsafe to grade unsandboxed"
-        ) from exc
-    reason = sandbox_unavailable_reason()
-    if reason is not None:
-        raise CourseError("bwrap", reason)
-    try:
-        return SandboxExecutor.from_config(
-            course.config(), timeout=cell_timeout, **(sandbox_limits or {})
-        )
-    except ValueError as exc:  # a limit out of its range names itself
-        raise CourseError("sandbox limits", str(exc)) from exc
-
-
-def trusted_executor(course: Course, timeout: float | None = None) -> Executor:
-    """The replay runs the instructor's own notebook: a plain local kernel."""
-    return LocalExecutor(timeout=max(timeout or 0.0, course.cell_timeout()))
+    @property
+    def grader_faults(self) -> list[SubmissionResult]:
+        return [r for r in self.results if r.fault == Fault.GRADER.value]
 
 
 # ----------------------------------------------------------------------------- sanitize
@@ -176,7 +160,7 @@ def sanitize(
     try:
         with warnings.catch_warnings():  # old notebooks without cell ids are fine (normalized)
             warnings.simplefilter("ignore")
-            nb = nbformat.read(path, as_version=4)
+            nb = nbformat.reads(read_no_follow(path, MAX_NOTEBOOK_BYTES).decode(), as_version=4)
             nbformat.validate(nb)
     except Exception as exc:  # JSON errors, schema errors, unreadable file
         detail = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
@@ -191,56 +175,92 @@ def sanitize(
     return nb
 
 
-# ----------------------------------------------------------------------------- execution (workers)
-def _workdir_files(course: Course, assignment: str, student: str, into: Path) -> list[str]:
-    """Give the kernel the submission's other files, overwritten by the source's (as nbgrader).
+# ----------------------------------------------------------------------------- submission files
+MAX_NOTEBOOK_BYTES = 64 * MB
 
-    Only regular files are copied, and no symbolic link is followed: the grader reads these as
-    root, so a link in a submission (``notes.txt -> ../../../source/a3/a3.ipynb``) would otherwise
-    hand the instructor's notebook or the gradebook to the sandboxed kernel. Returns the links
-    that were left out.
+
+def read_no_follow(path: Path, max_bytes: int) -> bytes:
+    """Read a regular file without following a link at its last component; at most max_bytes."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if info.st_size > max_bytes:
+            raise OSError(f"{path} has {info.st_size} bytes, more than {max_bytes}")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(max_bytes + 1)
+    finally:
+        os.close(fd)
+
+
+def link_in_path(course: Course, student: str, assignment: str, name: str) -> str | None:
+    """The first symbolic link among the submission's path components below ``submitted/``."""
+    path = course.submitted
+    for part in (student, assignment, name):
+        path = path / part
+        if path.is_symlink():
+            return f"{path.relative_to(course.root)!r} is a symbolic link"
+    return None
+
+
+def submission_files(
+    course: Course, assignment: str, student: str | None, max_bytes: int
+) -> tuple[dict[str, str], list[str]]:
+    """The submission's other files, then the source's over them (as nbgrader), as base64 data.
+
+    Only regular files are read, and no symbolic link is followed (they are listed instead, and
+    left out), so a link cannot hand the instructor's notebook or the gradebook to the kernel.
+
+    Raises:
+        CourseError: the files add up to more than ``max_bytes`` (checked before reading).
     """
-    skipped: list[str] = []
-    for base in (course.submitted / student / assignment, course.source / assignment):
+    found: dict[str, Path] = {}
+    links: list[str] = []
+    bases = [course.source / assignment]
+    if student is not None:
+        bases.insert(0, course.submitted / student / assignment)
+    for base in bases:
         for folder, subfolders, files in os.walk(base, followlinks=False):
             here = Path(folder)
-            links = [d for d in subfolders if (here / d).is_symlink()]
-            skipped += [str((here / d).relative_to(base)) for d in links]
+            links += [
+                repr(str((here / d).relative_to(base)))
+                for d in subfolders
+                if (here / d).is_symlink()
+            ]
             subfolders[:] = [d for d in subfolders if d != ".ipynb_checkpoints"]
             for name in files:
                 item = here / name
                 if item.is_symlink():
-                    skipped.append(str(item.relative_to(base)))
-                    continue
-                if item.suffix == ".ipynb" or not item.is_file():
-                    continue
-                target = into / item.relative_to(base)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(item, target, follow_symlinks=False)
-    return skipped
-
-
-def execute_submission(payload: dict[str, Any]) -> dict[str, Any]:
-    """Run one sanitized notebook (on a Dask worker or inline); returns plain JSON-able data."""
-    executor: Executor = payload["executor"]
-    nb = nbformat.reads(payload["notebook"], as_version=4)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="cvcourse-run-") as tmp:
-        workdir = Path(tmp)
-        course = Course(Path(payload["course_root"]))
-        links = _workdir_files(course, payload["assignment"], payload["student"], workdir)
-        try:
-            result = executor.run(nb, workdir, payload["seed"])
-        except Exception as exc:  # executors should not raise; never lose the whole run if one does
-            result = ExecutionResult(nb, {}, f"the executor failed: {type(exc).__name__}: {exc}")
-    return {
-        "key": payload["key"],
-        "notebook": nbformat.writes(result.notebook),
-        "cell_seconds": {str(k): v for k, v in result.cell_seconds.items()},
-        "error": result.error,
-        "links": sorted(links),  # left out of the kernel's folder (see _workdir_files)
-        "seconds": time.perf_counter() - started,
+                    links.append(repr(str(item.relative_to(base))))
+                elif item.suffix != ".ipynb" and item.is_file():
+                    found[str(item.relative_to(base))] = item
+    total = sum(p.lstat().st_size for p in found.values())
+    if total > max_bytes:
+        raise CourseError(
+            bases[0],
+            f"its files add up to {total / MB:.0f} MB, more than the sandbox's "
+            f"{max_bytes / MB:.0f} MB",
+        )
+    data = {
+        name: base64.b64encode(read_no_follow(path, max_bytes)).decode()
+        for name, path in found.items()
     }
+    return data, links
+
+
+# ----------------------------------------------------------------------------- execution (workers)
+def close_pool() -> None:
+    from cvcourse.grading.runner import close_pool as close
+
+    close()
+
+
+def _grade_payload(payload: dict[str, str]) -> dict[str, str]:
+    """Grade one job (on a Dask worker or inline): JSON in, JSON out."""
+    from cvcourse.grading.runner import grade_job
+
+    return {"key": payload["key"], "outcome": to_json(grade_job(job_from_json(payload["job"])))}
 
 
 def _run_all(
@@ -254,7 +274,7 @@ def _run_all(
         return
     if scheduler is None and workers <= 1:
         for payload in payloads:
-            yield execute_submission(payload)
+            yield _grade_payload(payload)
         return
     from distributed import TimeoutError as DaskTimeoutError
     from distributed import wait
@@ -262,7 +282,7 @@ def _run_all(
     client = cluster_ready()
     futures = {
         client.submit(
-            execute_submission, p, key=f"cvcourse-{p['key']}-{secrets.token_hex(4)}", pure=False
+            _grade_payload, p, key=f"cvcourse-{p['key']}-{secrets.token_hex(4)}", pure=False
         ): p
         for p in payloads
     }
@@ -280,7 +300,7 @@ def _run_all(
                 yield future.result()
             except Exception as exc:  # a worker lost for good: run it here rather than lose it
                 logging.getLogger(__name__).warning("re-running %s here: %s", payload["key"], exc)
-                yield execute_submission(payload)
+                yield _grade_payload(payload)
         if done:
             idle_since = None
             continue
@@ -293,7 +313,7 @@ def _run_all(
             for future, payload in list(futures.items()):
                 future.cancel()
                 del futures[future]
-                yield execute_submission(payload)
+                yield _grade_payload(payload)
 
 
 class _Cluster:
@@ -349,7 +369,7 @@ class _Cluster:
                     pass
 
 
-# ----------------------------------------------------------------------------- judge and save
+# ----------------------------------------------------------------------------- grade
 def _autograde_config(judged_dir: Path) -> Config:
     config = Config()
     config.UseJudgedNotebook.judged_directory = str(judged_dir)
@@ -362,6 +382,62 @@ def _scores(course: Course, assignment: str, student: str) -> tuple[float, float
     with Gradebook(course.db_url, course_id=course.course_id) as gb:
         submission = gb.find_submission(assignment, student)
         return float(submission.score), float(submission.max_score)
+
+
+def sandbox_limits(course: Course, options: GradeOptions) -> SandboxLimits:
+    """The course's ``c.SandboxExecutor.*`` limits, then the command line's."""
+    overrides = dict(options.sandbox_limits)
+    if options.timeout is not None:
+        overrides["timeout"] = options.timeout
+    elif "timeout" not in dict(course.config().get("SandboxExecutor", {})):
+        overrides["timeout"] = course.cell_timeout()
+    try:
+        return SandboxLimits.from_config(course.config(), **overrides)
+    except (ValueError, KeyError) as exc:  # a limit out of its range names itself
+        raise CourseError("sandbox limits", str(exc).strip("'\"")) from exc
+
+
+def forbidden_packages(source: NotebookNode) -> list[str]:
+    """Packages the student's kernel may not import: the notebook's ``cvcourse.forbidden``."""
+    from cvcourse.grading.sandbox import DEFAULT_FORBIDDEN
+
+    listed = source.metadata.get("cvcourse", {}).get("forbidden_packages")
+    return list(listed) if listed is not None else list(DEFAULT_FORBIDDEN)
+
+
+def check_sandbox(unsafe: bool) -> None:
+    if unsafe:
+        return
+    from cvcourse.grading.sandbox import sandbox_unavailable_reason
+
+    reason = sandbox_unavailable_reason()
+    if reason is not None:
+        raise CourseError("bwrap", reason)
+
+
+def preflight(job: Job) -> Outcome:
+    """Job 0: the instructor's notebook through the same sandbox and judge; full marks or stop.
+
+    Raises:
+        CourseError: the instructor's notebook does not pass its own tests there, or the sandbox
+            does not work; nothing has been graded yet.
+    """
+    from cvcourse.grading.runner import grade_job
+
+    outcome = grade_job(job)
+    if outcome.fault is not Fault.NONE:
+        raise CourseError(
+            "preflight", f"the instructor's notebook cannot be graded: {outcome.problem}"
+        )
+    failed = {k: v for k, v in outcome.verdicts.items() if not v.passed}
+    if failed:
+        grade_id, verdict = next(iter(failed.items()))
+        raise CourseError(
+            "preflight",
+            f"the instructor's notebook fails {len(failed)} of its own test cell(s), first "
+            f"{grade_id}: {verdict.reason}",
+        )
+    return outcome
 
 
 def grade(course: Course, assignment: str, options: GradeOptions | None = None) -> GradeSummary:
@@ -391,76 +467,88 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
         raise CourseError(course.submitted / missing[0] / assignment, "no such submission")
     if not students:
         raise CourseError(course.submitted, f"no submissions for {assignment}")
-    executor = make_executor(course, options.unsafe, options.timeout, options.sandbox_limits)
+    check_sandbox(options.unsafe)
+    limits = sandbox_limits(course, options)
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
     summary = GradeSummary(assignment, seed)
     config = course.config()
+    sources = {p.stem: nbformat.read(p, as_version=4) for p in course.source_notebooks(assignment)}
+
+    def job(student: str, notebook: str, nb: NotebookNode, files: dict[str, str]) -> Job:
+        source = sources[notebook]
+        return Job(
+            key=f"{student}/{notebook}",
+            student=student,
+            assignment=assignment,
+            notebook=notebook,
+            submission=nbformat.writes(nb),
+            source=nbformat.writes(source),
+            files=files,
+            seed=seed,
+            limits=asdict(limits),
+            forbidden=forbidden_packages(source),
+            sandboxed=not options.unsafe,
+        )
+
+    run_dir = course.root / JUDGED_DIR / f"{assignment}-{secrets.token_hex(4)}"
+    sanitized: dict[str, NotebookNode] = {}
     cluster = _Cluster(options.workers, options.scheduler)
     try:
-        # 1. replay (while the cluster starts)
-        t0 = time.perf_counter()
-        references = {}
-        for source_path in course.source_notebooks(assignment):
-            try:
-                references[source_path.stem] = judging.replay(
-                    nbformat.read(source_path, 4), seed, trusted_executor(course, options.timeout)
-                )
-            except judging.ReplayError as exc:
-                raise CourseError(source_path, str(exc)) from exc
-        summary.replay_seconds = time.perf_counter() - t0
-        # 2. sanitize
+        # 1. sanitize (the cluster starts meanwhile)
         results: dict[str, SubmissionResult] = {s: SubmissionResult(s) for s in students}
         payloads = []
         for student in students:
-            for notebook in references:
+            for notebook in sources:
                 path = course.submitted / student / assignment / f"{notebook}.ipynb"
+                link = link_in_path(course, student, assignment, f"{notebook}.ipynb")
+                if link:
+                    results[student].problem = f"not graded: {link}"
+                    results[student].fault = Fault.STUDENT.value
+                    continue
                 if not path.is_file():
                     continue  # nbgrader scores a missing notebook 0 itself
                 try:
                     nb = sanitize(course, config, assignment, student, path)
+                    files, links = submission_files(
+                        course, assignment, student, limits.workdir_mb * MB
+                    )
                 except CourseError as exc:
                     results[student].problem = str(exc)
+                    results[student].fault = Fault.STUDENT.value
                     continue
+                sanitized[f"{student}/{notebook}"] = nb
+                if links:
+                    results[student].note = f"symbolic links left out: {', '.join(links)}"
                 payloads.append(
                     {
                         "key": f"{student}/{notebook}",
-                        "student": student,
-                        "assignment": assignment,
-                        "notebook": nbformat.writes(nb),
-                        "course_root": str(course.root),
-                        "seed": seed,
-                        "executor": executor,
+                        "job": to_json(job(student, notebook, nb, files)),
                     }
                 )
-        payloads = [p for p in payloads if results[p["student"]].problem is None]
-        pending = {s: sum(p["student"] == s for p in payloads) for s in students}
-        judged_dir = course.root / JUDGED_DIR / assignment
-        shutil.rmtree(judged_dir, ignore_errors=True)
-        api = nbgrader_api(course, _autograde_config(judged_dir))
-        # 3. + 4. execute in parallel; judge and save here, one submission at a time
+        payloads = [p for p in payloads if results[p["key"].split("/")[0]].problem is None]
+        # 2. preflight: the instructor's notebooks through the same sandbox and judge
+        t0 = time.perf_counter()
+        for notebook, source in sources.items():
+            files, _ = submission_files(course, assignment, None, limits.workdir_mb * MB)
+            preflight(job("(instructor)", notebook, source, files))
+        summary.preflight_seconds = time.perf_counter() - t0
+        pending = {s: sum(p["key"].split("/")[0] == s for p in payloads) for s in students}
+        outcomes: dict[str, list[Outcome]] = {s: [] for s in students}
+        api = nbgrader_api(course, _autograde_config(run_dir))
+        # 3. + 4. grade in parallel; save here, one submission at a time
         for done in _run_all(payloads, options.workers, options.scheduler, cluster.ready):
-            student, notebook = done["key"].split("/", 1)
+            outcome = outcome_from_json(done["outcome"])
+            student = outcome.student
             result = results[student]
-            result.execute_seconds += done["seconds"]
-            if done["error"]:
-                result.note = done["error"]
-            elif done["links"]:
-                result.note = f"symbolic links not given to the kernel: {', '.join(done['links'])}"
-            t_save = time.perf_counter()
-            executed = nbformat.reads(done["notebook"], as_version=4)
-            reference = references[notebook]
-            cell_seconds = {int(k): v for k, v in done["cell_seconds"].items()}
-            findings = judging.scan_solutions(executed, reference.solutions)
-            verdicts = judging.judge(executed, cell_seconds, reference, findings)
-            judging.apply_verdicts(executed, verdicts)
-            out = judged_dir / student / f"{notebook}.ipynb"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(executed, out)
+            outcomes[student].append(outcome)
+            result.execute_seconds += outcome.seconds.get("total", 0.0)
             pending[student] -= 1
-            if pending[student] == 0:
-                _save(api, course, assignment, result)
+            if pending[student] > 0:
+                continue
+            t_save = time.perf_counter()
+            _save_student(api, course, assignment, result, outcomes[student], run_dir, sanitized)
             result.save_seconds += time.perf_counter() - t_save
-        # 5. feedback and export
+        # 5. feedback, export, results file
         graded = [r.student for r in results.values() if r.problem is None]
         if options.feedback:
             for student in graded:
@@ -469,14 +557,79 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
                     results[student].note = "feedback failed: " + _last_line(outcome)
         summary.grades_csv = export_csv(course)
         summary.results = [results[s] for s in students]
+        write_results(course, assignment, summary, outcomes)
     finally:
         cluster.close()
-        # The judged notebooks were a staging area: autograded/ now holds them (nbgrader's copy).
-        shutil.rmtree(course.root / JUDGED_DIR / assignment, ignore_errors=True)
+        close_pool()
+        # The judged notebooks were this run's staging area (each run has its own folder):
+        # autograded/ now holds them (nbgrader's copy).
+        shutil.rmtree(run_dir, ignore_errors=True)
         with contextlib.suppress(OSError):
             (course.root / JUDGED_DIR).rmdir()  # only when no other grading run uses it
     summary.total_seconds = time.perf_counter() - started
     return summary
+
+
+def _save_student(
+    api: Any,
+    course: Course,
+    assignment: str,
+    result: SubmissionResult,
+    outcomes: list[Outcome],
+    run_dir: Path,
+    sanitized: dict[str, NotebookNode],
+) -> None:
+    """Write a student's judged notebooks; nbgrader saves the scores (never on a grader fault)."""
+    faults = [o for o in outcomes if o.fault is Fault.GRADER]
+    if faults:
+        result.fault = Fault.GRADER.value
+        result.problem = f"not graded (grader fault, earlier grade kept): {faults[0].problem}"
+        return
+    for outcome in outcomes:
+        if outcome.fault is Fault.STUDENT:
+            result.fault = Fault.STUDENT.value
+            result.note = outcome.problem
+        nb = apply_outcome(sanitized[outcome.key], outcome)
+        out = run_dir / result.student / f"{outcome.notebook}.ipynb"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out)
+    _save(api, course, assignment, result)
+
+
+def write_results(
+    course: Course, assignment: str, summary: GradeSummary, outcomes: dict[str, list[Outcome]]
+) -> Path:
+    """The run's results file: every student's result and outcomes, for ``cvcourse report``."""
+    path = results_path(course, assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    previous = read_results(course, assignment)
+    for result in summary.results:
+        if result.fault == Fault.GRADER.value and result.student in previous:
+            continue  # keep what the last good run said about this student
+        previous[result.student] = {
+            "result": asdict(result),
+            "outcomes": [json.loads(to_json(o)) for o in outcomes.get(result.student, [])],
+            "seed": summary.seed,
+        }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(previous, indent=1))
+    tmp.replace(path)
+    return path
+
+
+def results_path(course: Course, assignment: str) -> Path:
+    return course.root / ".cvcourse" / "results" / f"{assignment}.json"
+
+
+def read_results(course: Course, assignment: str) -> dict[str, Any]:
+    path = results_path(course, assignment)
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except ValueError as exc:
+        raise CourseError(path, f"corrupt results file ({exc})") from exc
+    return data if isinstance(data, dict) else {}
 
 
 def _last_line(outcome: dict[str, Any]) -> str:
@@ -506,7 +659,7 @@ def summary_json(summary: GradeSummary) -> str:
         {
             "assignment": summary.assignment,
             "seed": summary.seed,
-            "replay_seconds": summary.replay_seconds,
+            "preflight_seconds": summary.preflight_seconds,
             "total_seconds": summary.total_seconds,
             "results": [r.__dict__ for r in summary.results],
         },

@@ -33,8 +33,6 @@ from nbgrader.preprocessors import (
 )
 from traitlets import Unicode
 
-from cvcourse.grading.observe import MIME
-
 
 class SubmissionChanged(RuntimeError):
     """The submission differs from the one that was executed and judged."""
@@ -110,17 +108,14 @@ class UseJudgedNotebook(NbGraderPreprocessor):
 
 
 class HideTestTracebacks(NbGraderPreprocessor):
-    """In test cells, replace each error's traceback by its one-line ``ename: evalue``.
-
-    Also drops the observation outputs (plain data for the judge, not for readers).
-    """
+    """In test cells, replace each error's traceback by its one-line ``ename: evalue``."""
 
     def preprocess_cell(
         self, cell: NotebookNode, resources: Any, index: int
     ) -> tuple[NotebookNode, Any]:
         if cell.cell_type != "code":
             return cell, resources
-        outputs = [o for o in cell.outputs if MIME not in o.get("data", {})]
+        outputs = cell.outputs
         if utils.is_grade(cell) and not utils.is_solution(cell):
             for output in outputs:
                 if output.output_type == "error":

@@ -1,7 +1,7 @@
-"""What a test cell reports: observations that the grader judges outside the student's kernel.
+"""What a test cell checks: the author's API, the same in a student's notebook and in the grader.
 
-A test cell of an assignment calls the student's functions and hands each result to
-``expect_close``, ``expect_equal``, ``expect_true`` or ``expect_fast`` under a key::
+A test cell calls the student's functions and hands each result to ``expect_close``,
+``expect_equal``, ``expect_true`` or ``expect_fast`` under a key::
 
     got = box_iou(a, b)
     expect_close("iou_slide", got, torch.tensor([[1.0, 1 / 7]]), msg="IoU of the slide's boxes",
@@ -9,48 +9,68 @@ A test cell of an assignment calls the student's functions and hands each result
 
 Two modes, one code path for authors:
 
-* **local** (a student running the notebook, ``nbgrader validate``, plain ``nbgrader autograde``):
-  the call asserts in the kernel, and the message names a listed mistake when the result matches it.
-* **judging** (``cvcourse grade``): a cell inserted by the grader calls :func:`start_judging` first.
-  Each call still asserts, and also emits the observation as plain JSON data in the cell's output
-  (mime type :data:`MIME`). The verdict is not taken from the kernel: the grader replays the
-  instructor's notebook with the same seed in a trusted kernel, and compares, in its own process,
-  the student's observations with the replay's (key by key, with the replay's tolerances). So a
-  rigged ``__eq__``, patched ``torch``/``math``/builtins, blanked cells or forged output earn
-  nothing: only values equal to the reference's do.
+* **local** (a student running the notebook, ``nbgrader validate``): everything runs in the
+  student's kernel, and a failed check raises ``AssertionError`` whose message names a listed
+  mistake when the result matches it.
+* **judging** (``cvcourse grade``, see :mod:`cvcourse.grading.runner`): test cells run in the
+  grader's own process, where the student's functions are proxies into the sandboxed student
+  kernel (:mod:`cvcourse.grading.proxy`). A check compares plain values there, with references
+  that never enter the student's process, and records its verdict instead of raising, so every
+  check of the cell runs and the first failure is the cell's reason.
 
-Nothing here is secret: this module only encodes values; references never enter the student's
-kernel.
+``accept`` lists other results that count as right, for a function built on another one: an NMS
+that is right given the student's own ``box_iou`` passes, so one bug is charged once.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
-import math
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-MIME = "application/vnd.cvcourse.observation.v1+json"
-MAX_ELEMENTS = 1_000_000  # larger results are reported as too large, not encoded
 
-_state: dict[str, Any] = {"judging": False, "seed": 0}
+@dataclass(frozen=True)
+class Check:
+    """One check's verdict in judging mode."""
+
+    key: str
+    passed: bool
+    reason: str = ""
+
+
+_state: dict[str, Any] = {"judging": False, "seed": 0, "checks": None}
 
 
 # ----------------------------------------------------------------------------- modes and seeds
 def start_judging(seed: int) -> None:
-    """Switch to judging mode with the grading run's seed (called by the grader's inserted cell)."""
-    _state["judging"] = True
-    _state["seed"] = int(seed)
+    """Judging mode with the grading run's seed (called by the grader in its own process)."""
+    _state.update(judging=True, seed=int(seed), checks=None)
+
+
+def stop_judging() -> None:
+    _state.update(judging=False, seed=0, checks=None)
 
 
 def is_judging() -> bool:
     return bool(_state["judging"])
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[Check]]:
+    """Collect the verdicts of the checks run inside the block (one test cell)."""
+    checks: list[Check] = []
+    previous = _state["checks"]
+    _state["checks"] = checks
+    try:
+        yield checks
+    finally:
+        _state["checks"] = previous
 
 
 def grading_seed() -> int:
@@ -63,50 +83,7 @@ def grading_rng(offset: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed(grading_seed() * 1_000_003 + offset)
 
 
-# ----------------------------------------------------------------------------- encoding
-def _encode_float(x: float) -> float | str:
-    # JSON has no NaN or infinity; keep them distinguishable as strings.
-    return repr(x) if math.isnan(x) or math.isinf(x) else x
-
-
-def encode(value: Any) -> dict[str, Any]:
-    """Encode a result as plain JSON-able data: ``{"type": ..., ...}``.
-
-    Tensors and numpy arrays become ``{"type": "tensor", "dtype", "shape", "device", "data"}`` with
-    ``data`` flat; numbers, bools, strings and None stay themselves; lists and tuples recurse;
-    anything else is reported by its type name only.
-    """
-    if isinstance(value, torch.Tensor):
-        t = value.detach()
-        if t.numel() > MAX_ELEMENTS:
-            return {"type": "too_large", "shape": list(t.shape)}
-        flat = t.to("cpu").reshape(-1)
-        if flat.is_complex():
-            return {"type": "unsupported", "name": f"complex tensor {t.dtype}"}
-        data = flat.tolist()
-        if flat.is_floating_point():
-            data = [_encode_float(float(v)) for v in data]
-        return {
-            "type": "tensor",
-            "dtype": str(t.dtype).removeprefix("torch."),
-            "shape": list(t.shape),
-            "device": t.device.type,
-            "data": data,
-        }
-    if type(value).__module__ == "numpy" and hasattr(value, "dtype") and hasattr(value, "shape"):
-        return encode(torch.as_tensor(value.copy())) | {"container": "numpy"}
-    if value is None or isinstance(value, bool | int | str):
-        return {"type": type(value).__name__, "value": value}
-    if isinstance(value, float):
-        return {"type": "float", "value": _encode_float(value)}
-    if isinstance(value, list | tuple):
-        if len(value) > MAX_ELEMENTS:
-            return {"type": "too_large", "shape": [len(value)]}
-        return {"type": type(value).__name__, "items": [encode(v) for v in value]}
-    return {"type": "unsupported", "name": type(value).__qualname__}
-
-
-# ----------------------------------------------------------------------------- local comparison
+# ----------------------------------------------------------------------------- comparison
 def _as_float_tensor(value: Any) -> torch.Tensor | None:
     try:
         return torch.as_tensor(value).detach().to("cpu", torch.float64)
@@ -128,177 +105,201 @@ def _equal(got: Any, expected: Any) -> bool:
     return bool(type(got) is type(expected) and got == expected)
 
 
-def _matching_mistake(
-    got: Any, mistakes: Mapping[str, Any] | None, same: Callable[[Any, Any], bool]
-) -> str | None:
-    for description, value in (mistakes or {}).items():
+def _matching(got: Any, values: Mapping[str, Any] | None, same: Callable[[Any, Any], bool]) -> str:
+    for description, value in (values or {}).items():
         if same(got, value):
             return description
-    return None
+    return ""
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, torch.Tensor):
-        text = repr(value.detach().cpu())
-        return text if len(text) < 300 else text[:300] + " ..."
-    text = repr(value)
-    return text if len(text) < 300 else text[:300] + " ..."
+    text = repr(value.detach().cpu()) if isinstance(value, torch.Tensor) else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) < 200 else text[:200] + " ..."
 
 
-def _emit(record: dict[str, Any]) -> None:
-    if not _state["judging"]:
+def _difference(got: Any, expected: Any) -> str:
+    """A short description of how ``got`` differs from ``expected`` (shape, dtype, first value)."""
+    if isinstance(expected, torch.Tensor):
+        if not isinstance(got, torch.Tensor):
+            return f"got {type(got).__name__} {_describe(got)}, expected a tensor"
+        if tuple(got.shape) != tuple(expected.shape):
+            return f"got shape {tuple(got.shape)}, expected shape {tuple(expected.shape)}"
+        g, e = _as_float_tensor(got), _as_float_tensor(expected)
+        assert g is not None and e is not None
+        wrong = ~torch.isclose(g, e, equal_nan=True)
+        if wrong.any():
+            index = tuple(int(i) for i in wrong.nonzero()[0])
+            return f"at index {index}: got {g[index].item():.6g}, expected {e[index].item():.6g}"
+    return f"got {_describe(got)}, expected {_describe(expected)}"
+
+
+def _verdict(key: str, msg: str, failure: str) -> None:
+    """Record (judging) or raise (local) one check's outcome; ``failure`` empty means passed."""
+    reason = f"{msg or key}: {failure}" if failure else ""
+    checks = _state["checks"]
+    if _state["judging"] and checks is not None:
+        checks.append(Check(key, not failure, reason))
         return
-    from IPython.display import display  # the kernel always has IPython
+    if failure:
+        raise AssertionError(f"[{key}] {reason}")
 
-    display({MIME: record}, raw=True)
 
-
-def _fail(key: str, msg: str, got: Any, expected: Any, mistake: str | None) -> None:
-    lines = [f"[{key}] {msg}" if msg else f"[{key}] wrong result"]
-    if mistake:
-        lines.append(f"This looks like a known mistake: {mistake}.")
-    lines.append(f"got:      {_describe(got)}")
-    if expected is not None:
-        lines.append(f"expected: {_describe(expected)}")
-    raise AssertionError("\n".join(lines))
+def _failure(
+    got: Any,
+    expected: Any,
+    same: Callable[[Any, Any], bool],
+    accept: Mapping[str, Any] | None,
+    mistakes: Mapping[str, Any] | None,
+) -> str:
+    if same(got, expected) or _matching(got, accept, same):
+        return ""
+    failure = _difference(got, expected)
+    mistake = _matching(got, mistakes, same)
+    return f"{failure}. This looks like a known mistake: {mistake}" if mistake else failure
 
 
 # ----------------------------------------------------------------------------- the author's API
 def expect_close(
     key: str,
     got: Any,
-    expected: Any = None,
+    expected: Any,
     *,
     atol: float = 1e-6,
     rtol: float = 1e-5,
     dtype: torch.dtype | None = None,
     msg: str = "",
+    accept: Mapping[str, Any] | None = None,
     mistakes: Mapping[str, Any] | None = None,
 ) -> None:
-    """Observe a numeric result compared with a tolerance (shape must match; dtype too if given).
+    """Check a numeric result against ``expected`` within tolerances (``torch.allclose``).
 
     Args:
-        key: unique name of this observation inside its test cell.
+        key: unique name of this check inside its test cell.
         got: the student's result.
-        expected: the value to assert locally; None for hidden checks judged only by the grader.
-        atol, rtol: tolerances, as ``torch.allclose``.
-        dtype: the dtype ``got`` must have (e.g. the input's dtype, to check it is preserved).
+        expected: the right result.
+        atol, rtol: tolerances, as ``torch.allclose``; shapes must match.
+        dtype: the dtype ``got`` must have (e.g. the input's, to check it is preserved).
         msg: what is being checked, shown when it fails.
-        mistakes: description -> the value that mistake produces; a failure naming one tells how.
+        accept: description -> another result that counts as right (e.g. right given the
+            student's own lower-level function).
+        mistakes: description -> the result that mistake produces; a failure names it.
     """
-    record = {"key": key, "kind": "close", "value": encode(got), "atol": atol, "rtol": rtol}
-    if dtype is not None:
-        record["dtype"] = str(dtype).removeprefix("torch.")
-    record["msg"] = msg
-    record["mistakes"] = {name: encode(v) for name, v in (mistakes or {}).items()}
-    _emit(record)
     if dtype is not None and (not isinstance(got, torch.Tensor) or got.dtype != dtype):
         found = got.dtype if isinstance(got, torch.Tensor) else type(got).__name__
-        raise AssertionError(f"[{key}] {msg}: expected a tensor of dtype {dtype}, got {found}")
-    if expected is not None and not _close(got, expected, atol, rtol):
-        mistake = _matching_mistake(got, mistakes, lambda a, b: _close(a, b, atol, rtol))
-        _fail(key, msg, got, expected, mistake)
+        _verdict(key, msg, f"expected a tensor of dtype {dtype}, got {found}")
+        return
+
+    def same(a: Any, b: Any) -> bool:
+        return _close(a, b, atol, rtol)
+
+    _verdict(key, msg, _failure(got, expected, same, accept, mistakes))
 
 
 def expect_equal(
     key: str,
     got: Any,
-    expected: Any = None,
+    expected: Any,
     *,
     msg: str = "",
+    accept: Mapping[str, Any] | None = None,
     mistakes: Mapping[str, Any] | None = None,
 ) -> None:
-    """Observe a result that must match exactly (indices, shapes, dtypes as strings, counts)."""
-    _emit(
-        {
-            "key": key,
-            "kind": "equal",
-            "value": encode(got),
-            "msg": msg,
-            "mistakes": {name: encode(v) for name, v in (mistakes or {}).items()},
-        }
-    )
-    if expected is not None and not _equal(got, expected):
-        _fail(key, msg, got, expected, _matching_mistake(got, mistakes, _equal))
+    """Check a result that must match exactly (indices, shapes, dtypes as strings, counts)."""
+    _verdict(key, msg, _failure(got, expected, _equal, accept, mistakes))
 
 
 def expect_true(key: str, condition: Any, *, msg: str) -> None:
-    """Observe a property that must hold (e.g. "the input was not mutated")."""
+    """Check a property that must hold (e.g. "the input was not modified")."""
     is_true_tensor = (
         isinstance(condition, torch.Tensor) and condition.numel() == 1 and bool(condition)
     )
-    ok = condition is True or is_true_tensor
-    _emit({"key": key, "kind": "true", "value": encode(bool(ok)), "msg": msg})
-    if not ok:
-        raise AssertionError(f"[{key}] {msg}")
+    _verdict(key, msg, "" if condition is True or is_true_tensor else "it does not hold")
 
 
 def expect_fast(
     key: str,
-    fn: Callable[[], Any],
-    reference: Callable[[], Any],
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
     *,
+    reference: Callable[..., Any],
     max_ratio: float,
     repeat: int = 3,
     msg: str = "",
 ) -> None:
-    """Observe that ``fn()`` runs at most ``max_ratio`` times slower than ``reference()``.
+    """Check that ``function(*args)`` runs at most ``max_ratio`` times slower than the reference.
 
-    Locally the kernel times both. When judging, the kernel's clock is not trusted: the grader
-    compares the wall time of the whole test cell, measured in its own process, with the reference
-    time its trusted replay measured (see ``cvcourse.grading.judge``). A test cell should also
-    observe a result computed in the same cell (say its sum), so that the time it took cannot be
-    saved by skipping the work.
-
-    A call of ``fn`` that takes far longer than allowed is stopped (``SIGALRM``, main thread only),
-    so a Python loop fails in about a second instead of running into the cell's timeout.
+    Locally the kernel times ``function`` against ``reference`` (say ``torchvision.ops.box_iou``).
+    When judging, ``function`` is the student's function in the sandbox and the reference is the
+    instructor's solution of the same name in an identical sandbox: both are timed from the
+    grader's clock, interleaved call by call, so both see the same load. Only the time is judged
+    here (and that the result has the reference's shape and dtype); whether the values are right
+    is the business of the other checks, so a wrong result is not charged twice.
     """
-
-    def best_of(f: Callable[[], Any], limit: float | None) -> float:
-        times = []
-        for _ in range(repeat + 1):  # the first call warms up caches and lazy initialisation
-            start = time.perf_counter()
-            with _time_limit(limit, key, msg):
-                f()
-            times.append(time.perf_counter() - start)
-        return min(times[1:])
-
-    t_ref = best_of(reference, None)
-    allowed = max_ratio * t_ref + 0.05
-    t_fn = best_of(fn, max(1.0, 4 * allowed))
-    _emit(
-        {
-            "key": key,
-            "kind": "fast",
-            "value": encode([t_fn, t_ref]),
-            "max_ratio": max_ratio,
-            "repeat": repeat,
-            "msg": msg,
-        }
-    )
+    twin = getattr(function, "twin", None) if _state["judging"] else None
+    if twin is not None:
+        t_fn, t_ref = _race(function, twin, args, repeat)
+        allowed = max_ratio * t_ref + 0.05
+        got, expected = function(*args), twin(*args)
+    else:
+        t_ref = _best_of(lambda: reference(*args), repeat, None)
+        allowed = max_ratio * t_ref + 0.05
+        t_fn = _best_of(lambda: function(*args), repeat, (key, msg, max(1.0, 4 * allowed)))
+        got, expected = function(*args), reference(*args)
+    if isinstance(expected, torch.Tensor) and (
+        not isinstance(got, torch.Tensor) or got.shape != expected.shape
+    ):
+        _verdict(key, msg, _difference(got, expected))
+        return
+    failure = ""
     if t_fn > allowed:
-        raise AssertionError(
-            f"[{key}] {msg}: too slow, {t_fn:.4f} s against {t_ref:.4f} s for the reference "
-            f"(allowed: {max_ratio:g}x). Use broadcasting instead of Python loops."
+        failure = (
+            f"too slow, {t_fn:.4f} s against {t_ref:.4f} s for the reference (allowed: "
+            f"{max_ratio:g}x). Use broadcasting instead of Python loops"
         )
+    _verdict(key, msg, failure)
+
+
+def _race(function: Any, twin: Any, args: tuple[Any, ...], repeat: int) -> tuple[float, float]:
+    """Best times of ``function`` and ``twin``, called alternately (the first round warms up)."""
+    mine, theirs = [], []
+    for round_ in range(repeat + 1):
+        pair = [(function, mine), (twin, theirs)]
+        for f, times in pair if round_ % 2 else reversed(pair):
+            start = time.perf_counter()
+            f(*args)
+            times.append(time.perf_counter() - start)
+    return min(mine[1:]), min(theirs[1:])
+
+
+def _best_of(f: Callable[[], Any], repeat: int, limit: tuple[str, str, float] | None) -> float:
+    times = []
+    for _ in range(repeat + 1):  # the first call warms up caches and lazy initialisation
+        start = time.perf_counter()
+        with _time_limit(limit):
+            f()
+        times.append(time.perf_counter() - start)
+    return min(times[1:])
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float | None, key: str, msg: str) -> Iterator[None]:
-    """Raise AssertionError in the block after ``seconds`` (when signals can be used here)."""
+def _time_limit(limit: tuple[str, str, float] | None) -> Iterator[None]:
+    """Stop a local call far over its allowance (``SIGALRM``), so a loop fails in about 1 s."""
     usable = (
-        seconds is not None
+        limit is not None
         and hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
     )
     if not usable:
         yield
         return
+    assert limit is not None
+    key, msg, seconds = limit
 
     def too_slow(signum: int, frame: Any) -> None:
         raise AssertionError(
-            f"[{key}] {msg}: too slow, stopped after {seconds:.1f} s (far over the allowed time). "
-            "Use broadcasting instead of Python loops."
+            f"[{key}] {msg or key}: too slow, stopped after {seconds:.1f} s (far over the allowed "
+            "time). Use broadcasting instead of Python loops"
         )
 
     previous = signal.signal(signal.SIGALRM, too_slow)
@@ -319,9 +320,14 @@ class DelegationError(RuntimeError):
 def forbidden(*dotted_names: str) -> Iterator[None]:
     """Make the named functions raise inside the block: ``forbidden("torchvision.ops.nms")``.
 
-    An advisory check for local runs: the trusted check is the grader's static scan of the solution
-    cells, since code in the kernel can undo any patch made here.
+    For local runs only, a hint for students: when judging, the student's kernel cannot import
+    the forbidden packages at all, so this does nothing there.
     """
+    if _state["judging"]:
+        yield
+        return
+    import importlib
+
     saved: list[tuple[Any, str, Any]] = []
 
     def refuse(name: str) -> Callable[..., Any]:
