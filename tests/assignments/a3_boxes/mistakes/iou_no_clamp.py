@@ -1,19 +1,11 @@
 """Mistake: no clamp on the intersection's width and height, so disjoint boxes get a positive
 intersection (the slides' disjoint case gives an intersection of 100 and an IoU of 1).
 
-nms and batched_nms call box_iou, so they suppress disjoint boxes too and lose their cells."""
+nms and batched_nms call box_iou; their results are right given this box_iou, so they keep
+their points (one bug, charged once)."""
 
 NAMES = "no clamp"
-LOSES = [
-    "test_box_iou_slides",
-    "test_box_iou_edges",
-    "test_box_iou_random",
-    "test_box_iou_speed",  # its checksum of the timed IoU matrix differs
-    "test_nms_slides",
-    "test_nms_random",
-    "test_batched_nms_slides",
-    "test_batched_nms_random",
-]
+LOSES = ["test_box_iou_slides", "test_box_iou_edges", "test_box_iou_random"]
 CELLS = {
     "box_iou": """
 import torch

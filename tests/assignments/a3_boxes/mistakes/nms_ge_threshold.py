@@ -2,7 +2,7 @@
 exactly at the threshold is wrongly removed."""
 
 NAMES = ">= threshold instead of IoU > threshold"
-LOSES = ["test_nms_edges", "test_nms_random", "test_batched_nms_random"]
+LOSES = ["test_nms_edges", "test_nms_random"]
 CELLS = {
     "nms": """
 import torch

@@ -2,14 +2,7 @@
 first suppresses a better one."""
 
 NAMES = "no sort by score"
-LOSES = [
-    "test_nms_slides",
-    "test_nms_edges",
-    "test_nms_random",
-    "test_batched_nms_slides",
-    "test_batched_nms_edges",
-    "test_batched_nms_random",
-]
+LOSES = ["test_nms_slides", "test_nms_edges", "test_nms_random"]
 CELLS = {
     "nms": """
 import torch
