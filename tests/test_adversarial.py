@@ -19,6 +19,7 @@ import os
 import shutil
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -130,10 +131,9 @@ def _reasons(nb: nbformat.NotebookNode) -> dict[str, str]:
 
 
 def _sandbox_leftovers(since: float) -> list[str]:
-    """Sandbox processes whose sandbox is gone, and sandbox folders (made after ``since``) that no
-    process uses any more: what a sandbox that failed to clean up leaves. (Sandboxes of other runs
-    going on at the same time are neither.)"""
-    in_use: set[str] = set()
+    """What a sandbox that failed to clean up leaves once the run is over: processes of the
+    sandboxes' private uids, and kernel folders made after ``since``. (Every kernel of a run,
+    spare and reference kernels included, is closed when ``grade`` returns.)"""
     left: list[str] = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -143,14 +143,10 @@ def _sandbox_leftovers(since: float) -> list[str]:
             cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue  # gone meanwhile
-        if not UID_RANGE[0] <= uid < UID_RANGE[1]:
-            continue
-        dirs = {part.split("/run/")[0] for part in cmdline.split("\0") if "/cvsbx-" in part}
-        in_use |= dirs
-        if not dirs or not all(Path(d).exists() for d in dirs):
+        if UID_RANGE[0] <= uid < UID_RANGE[1] and "student_kernel" in cmdline:
             left.append(f"process {proc.name} of uid {uid}: {cmdline[:80]!r}")
-    for folder in Path("/tmp").glob("cvsbx-*"):
-        if folder.stat().st_mtime >= since and str(folder) not in in_use:
+    for folder in Path(tempfile.gettempdir()).glob("cvcourse-kernel-*"):
+        if folder.stat().st_mtime >= since:
             left.append(str(folder))
     return left
 
@@ -169,6 +165,9 @@ def _build(course: Course, port: int) -> None:
         )
         if hasattr(case, "raw"):
             path.write_bytes(case.raw(path.read_text()))
+        if hasattr(case, "NOTEBOOK_LINK"):
+            path.unlink()
+            path.symlink_to(case.NOTEBOOK_LINK)
         for file_name, content in getattr(case, "FILES", {}).items():
             if isinstance(content, Link):
                 (path.parent / file_name).symlink_to(content)

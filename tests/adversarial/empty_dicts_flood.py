@@ -1,0 +1,14 @@
+"""Attack: (hole 6, limits that do not limit) box_iou returns millions of empty dicts (24 MB as
+JSON: they took the grader to 16.9 GB when the cap counted only values after parsing). A reply is
+now capped in raw bytes before it is read: the kernel is stopped and only box_iou's cells are
+lost."""
+
+from tests.adversarial._common import IOU_TESTS
+
+EXPECTED = [IOU_TESTS]
+CELLS = {
+    "box_iou": """
+def box_iou(boxes1, boxes2):
+    return [{} for _ in range(12_000_000)]
+"""
+}
