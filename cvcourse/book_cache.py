@@ -24,10 +24,14 @@ from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 HASH_FILE_NAME = ".cvcourse_hash"
+# The Sphinx extensions themselves: chapters never import them, so they change no chapter's output.
+BUILD_ONLY = frozenset({"book_cache.py", "book_html.py"})
 
 
 def source_hash(package_dir: Path = PACKAGE_DIR) -> str:
     """SHA-256 over the relative path and the bytes of every ``*.py`` file under ``package_dir``.
+
+    The top-level build-only modules (``BUILD_ONLY``, these extensions) are left out.
 
     Args:
         package_dir (Path): the package folder (default: the ``cvcourse`` being imported).
@@ -37,9 +41,10 @@ def source_hash(package_dir: Path = PACKAGE_DIR) -> str:
     """
     digest = hashlib.sha256()
     for path in sorted(package_dir.rglob("*.py")):
-        if "__pycache__" in path.parts:
+        relative = path.relative_to(package_dir)
+        if "__pycache__" in path.parts or relative.as_posix() in BUILD_ONLY:
             continue
-        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
+        digest.update(relative.as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 

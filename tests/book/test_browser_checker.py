@@ -49,3 +49,14 @@ def test_external_request_is_reported(tmp_path: Path) -> None:
     assert any("external request: https://cdn.example.org/logo.png" in p for p in problems), (
         problems
     )
+
+
+def test_identical_inline_scripts_are_kept_once() -> None:
+    # sphinx-thebe's `const THEBE_JS_URL` twice on a page is a SyntaxError (cvcourse.book_html).
+    from sphinx.builders.html._assets import _JavaScript
+
+    from cvcourse.book_html import unique_scripts
+
+    thebe = "const THEBE_JS_URL = 'x'"
+    scripts = [_JavaScript(None, body=thebe), _JavaScript("a.js"), _JavaScript("", body=thebe)]
+    assert [str(s.filename) for s in unique_scripts(scripts)] == ["None", "a.js"]
