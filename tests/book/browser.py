@@ -5,6 +5,12 @@ dependency): start Chromium, open the page, wait until the document has loaded a
 manager has rendered, then evaluate JavaScript in the page and return the result as Python data.
 Networking is off twice over: every host name resolves to nothing and every proxy request goes to
 a closed port, so a page that needs a CDN shows it by failing.
+
+While the page lives, the client records what a reader's browser console would show
+(:meth:`Page.problems`): console errors (``console.error``/``console.assert`` and the browser's own
+error log entries), uncaught exceptions (``Runtime.exceptionThrown``), requests that failed
+(``Network.loadingFailed``) and every request for something outside the book (any URL that is not
+``file://``, ``data:``, ``blob:`` or ``about:``). The page tests fail on any of them.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from typing import Any
 import websocket
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
+
+# URL schemes that never leave the machine: anything else is an external request.
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 
 OFFLINE_FLAGS = [
     "--headless=new",
@@ -71,7 +80,11 @@ class Page:
         page = next(t for t in targets if t["type"] == "page")
         self._ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
         self._next_id = 0
-        self._send("Page.enable")
+        self._problems: list[str] = []
+        self._urls: dict[str, str] = {}  # requestId -> URL, to name a failed request
+        # Every domain whose events we record is enabled before the page starts loading.
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self._send(f"{domain}.enable")
         self._send("Page.navigate", url=url)
 
     def _devtools_port(self, timeout: float = 30.0) -> int:
@@ -95,6 +108,43 @@ class Page:
                 if "error" in message:
                     raise RuntimeError(f"{method}: {message['error']}")
                 return message.get("result", {})
+            if "method" in message:  # an event that arrived while we waited for our answer
+                self._record(message["method"], message.get("params", {}))
+
+    def _record(self, method: str, params: dict[str, Any]) -> None:
+        """Keep the events a reader would see as errors, as one line of text each."""
+        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            text = " ".join(_remote_text(arg) for arg in params.get("args", []))
+            self._problems.append(f"console.{params['type']}: {text}")
+        elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
+            entry = params["entry"]
+            where = f" ({entry['url']})" if entry.get("url") else ""
+            self._problems.append(f"browser log error: {entry.get('text', '')}{where}")
+        elif method == "Runtime.exceptionThrown":
+            details = params.get("exceptionDetails", {})
+            exception = details.get("exception", {})
+            text = exception.get("description") or details.get("text", "")
+            self._problems.append(f"uncaught exception: {text.splitlines()[0] if text else ''}")
+        elif method == "Network.requestWillBeSent":
+            url = params["request"]["url"]
+            self._urls[params["requestId"]] = url
+            if not url.startswith(LOCAL_SCHEMES):
+                self._problems.append(f"external request: {url}")
+        elif method == "Network.loadingFailed":
+            url = self._urls.get(params["requestId"], "?")
+            if not url.startswith(LOCAL_SCHEMES):
+                return  # already reported as an external request
+            self._problems.append(f"failed request: {url} ({params.get('errorText', '')})")
+
+    def problems(self, settle: float = 0.5) -> list[str]:
+        """Console errors, uncaught exceptions, failed and external requests, in arrival order.
+
+        Events are read as they arrive with the answers to our commands; this first waits
+        ``settle`` seconds for any still on their way (a late script error, a slow request).
+        """
+        time.sleep(settle)
+        self.evaluate("0")  # a round trip: everything sent before its answer is now recorded
+        return list(self._problems)
 
     def evaluate(self, expression: str) -> Any:
         """The value of a JavaScript expression (promises are awaited), as Python data."""
@@ -135,3 +185,10 @@ class Page:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _remote_text(arg: dict[str, Any]) -> str:
+    """A console argument (a DevTools RemoteObject) as text."""
+    if "value" in arg:
+        return str(arg["value"])
+    return str(arg.get("description") or arg.get("type", ""))

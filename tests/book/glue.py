@@ -4,6 +4,11 @@ Tests assert the worked numbers a reader sees, so they read them from the chapte
 from the book build when it is newer than the chapter (myst-nb moves a page's glued values out of
 its executed notebook into ``_build/jupyter_execute/book/<chapter>.glue.json``), otherwise by
 executing the chapter here (jupytext + nbclient) and reading the glue outputs of its cells.
+
+The build counts as current only if it was made with today's ``cvcourse`` too: the hash of the
+package's sources stored by the last successful build (``_build/.cvcourse_hash``, written by the
+``cvcourse.book_cache`` extension) must equal the hash of the sources now. Otherwise a change in
+the package would leave the tests reading numbers the package no longer produces.
 """
 
 from __future__ import annotations
@@ -18,8 +23,18 @@ from typing import Any
 import jupytext
 from nbclient import NotebookClient
 
+from cvcourse.book_cache import HASH_FILE_NAME, source_hash, stored_hash
+
 ROOT = Path(__file__).resolve().parents[2]
-BUILT = ROOT / "_build" / "jupyter_execute" / "book"
+BUILD = ROOT / "_build"
+BUILT = BUILD / "jupyter_execute" / "book"
+
+
+def built_glue_is_current(built: Path, source: Path, hash_file: Path, current_hash: str) -> bool:
+    """True if ``built`` (a glue.json) is newer than ``source`` and was built with this package."""
+    if not built.exists() or built.stat().st_mtime < source.stat().st_mtime:
+        return False
+    return stored_hash(hash_file) == current_hash
 
 
 def _glue_outputs(chapter: str) -> Iterable[dict[str, Any]]:
@@ -28,7 +43,7 @@ def _glue_outputs(chapter: str) -> Iterable[dict[str, Any]]:
     if not source.exists():
         raise FileNotFoundError(f"no chapter {source}")
     built = BUILT / f"{chapter}.glue.json"
-    if built.exists() and built.stat().st_mtime >= source.stat().st_mtime:
+    if built_glue_is_current(built, source, BUILD / HASH_FILE_NAME, source_hash(ROOT / "cvcourse")):
         return json.loads(built.read_text()).values()
     nb = jupytext.read(source)
     resources = {"metadata": {"path": str(source.parent)}}

@@ -123,6 +123,11 @@ def test_page_renders_offline(built_book: Path, page: str, tmp_path: Path) -> No
         assert not errors, f"{page}: cell error output on the page: {errors}"
         browser.screenshot(tmp_path / f"{page.replace('/', '_')}.png")
 
+        # What the browser's console would show: errors, uncaught exceptions, failed requests
+        # and any request that leaves the book (tests/book/test_browser_checker.py tests this).
+        problems = browser.problems()
+        assert not problems, f"{page}: the browser reported problems:\n" + "\n".join(problems)
+
 
 def test_a_built_book_reexecutes_nothing_unchanged(built_book: Path) -> None:
     """Every chapter matches a record of the execution cache, so a rebuild executes nothing."""
