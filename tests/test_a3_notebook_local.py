@@ -16,6 +16,8 @@ from typing import Any
 import nbformat
 import pytest
 
+from cvcourse.grading.judge import function_of
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "assignments" / "source" / "a3_boxes" / "boxes.ipynb"
 CATALOGUE = ROOT / "tests" / "assignments" / "a3_boxes"
@@ -126,11 +128,13 @@ def test_notebook_contract() -> None:
             tests_of[current].append(meta["grade_id"])
             begin = cell.source.count("### BEGIN HIDDEN TESTS")
             end = cell.source.count("### END HIDDEN TESTS")
-            assert begin == end <= 1
-            if begin:
-                visible = cell.source.split("### BEGIN HIDDEN TESTS")[0]
-                assert visible.strip(), "the visible part comes first"
-                assert cell.source.rstrip().endswith("### END HIDDEN TESTS")
+            # At most two hidden regions: helpers the visible checks use when graded (first),
+            # and the hidden checks (last).
+            assert begin == end <= 2
+            visible = re.sub(
+                r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", cell.source, flags=re.S
+            )
+            assert visible.strip(), "every test cell has visible checks"
             assert not re.search(r"^\s*assert\b", cell.source, re.M), "graded facts use observe"
             assert "expect_" in cell.source
         if not meta.get("grade") and "HIDDEN TESTS" in cell.source:
@@ -140,8 +144,12 @@ def test_notebook_contract() -> None:
 
     first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
     assert nbgrader_meta(first_code)["locked"] and not nbgrader_meta(first_code)["grade"]
-    assert "import torch" in first_code.source
-    assert all(part in first_code.source for part in OBSERVE_IMPORT)
+    assert "import torch" in first_code.source and "torchvision" not in first_code.source
+    # The tests' tools (observe, torchvision) sit in a locked cell that runs only in the grader.
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    tools = code[1]
+    assert nbgrader_meta(tools)["locked"] and "tests-only" in tools.metadata.get("tags", [])
+    assert all(part in tools.source for part in OBSERVE_IMPORT)
     points = sum(
         nbgrader_meta(c).get("points", 0) for c in nb.cells if nbgrader_meta(c).get("grade")
     )
@@ -173,7 +181,7 @@ def test_release_keeps_no_solution_and_no_hidden_test() -> None:
     text = "\n".join(cell.source for cell in release.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     # what only the hidden parts and the solutions contain
-    for secret in ("iou_mistakes", "nms_mistakes", "planted", "grading_rng(", "clamp(min=0)"):
+    for secret in ("iou_mistakes", "nms_mistakes", "planted", "clamp(min=0)"):
         assert secret in "\n".join(cell.source for cell in source.cells)
         assert secret not in text, secret
     stubs = [c for c in release.cells if nbgrader_meta(c).get("solution")]
@@ -204,7 +212,10 @@ def test_source_notebook_passes_every_test() -> None:
 def test_mistake_loses_exactly_its_cells(path: Path) -> None:
     entry = read_catalogue_entry(path)
     results = execute(source_with(entry["CELLS"]))
-    failed = sorted(key for key, error in results.items() if error)
+    # Locally a later function's tests may fail too: "right given your own box_iou/nms" is
+    # only accepted when graded (those helpers are hidden). Its own function's cells are exact.
+    own = {function_of(key, FUNCTIONS) for key in entry["LOSES"]}
+    failed = sorted(k for k, e in results.items() if e and function_of(k, FUNCTIONS) in own)
     assert failed == sorted(entry["LOSES"]), {key: results[key] for key in failed}
     messages = [results[key] or "" for key in entry["LOSES"]]
     assert any(entry["NAMES"] in message for message in messages), messages

@@ -96,6 +96,8 @@ for i in range(8):
     m[i * 2**28:(i + 1) * 2**28] = b"x" * 2**28
 time.sleep(10)
 """
+
+
 @pytest.fixture
 def kernel() -> StudentKernel:
     if sandbox_unavailable_reason() is not None:

@@ -5,4 +5,4 @@ the grader's output, and the right functions keep every point."""
 from tests.adversarial._common import Link
 
 EXPECTED = "full"
-FILES = {"notes\ncvcourse: graded newline_file_names: 29 / 29.txt": Link("/etc/hostname")}
+FILES = {"notes\ncvcourse: graded newline_file_names 29 of 29.txt": Link("/etc/hostname")}
