@@ -151,7 +151,7 @@ def show_roi_align_samples(
     return fig
 
 
-def _stage(ax: Axes, x: float, y: float, text: str, color: str, width: float = 1.55) -> None:
+def _stage(ax: Axes, x: float, y: float, text: str, color: str, width: float = 1.8) -> None:
     ax.add_patch(
         FancyBboxPatch(
             (x, y - 0.3),
@@ -163,7 +163,7 @@ def _stage(ax: Axes, x: float, y: float, text: str, color: str, width: float = 1
             lw=0.8,
         )
     )
-    ax.text(x + width / 2, y, text, ha="center", va="center", fontsize=7.5)
+    ax.text(x + width / 2, y, text, ha="center", va="center", fontsize=8.5)
 
 
 def _arrow(ax: Axes, x0: float, x1: float, y: float) -> None:
@@ -209,25 +209,26 @@ def show_rcnn_family() -> Figure:
             ],
         ),
     ]
-    fig = Figure(figsize=(10.5, 3.6), layout="constrained")
+    fig = Figure(figsize=(8.5, 4.6), layout="constrained")
     ax = fig.subplots()
-    step = 2.05
+    step, row_height = 2.1, 1.25
     for r, (name, stages) in enumerate(rows):
-        y = 2 * (len(rows) - 1 - r) * 0.55
-        ax.text(-0.1, y, name, ha="right", va="center", fontsize=9, weight="bold")
+        y = row_height * (len(rows) - 1 - r)
+        ax.text(0.0, y + 0.45, name, ha="left", va="bottom", fontsize=9.5, weight="bold")
         for s, (text, color) in enumerate(stages):
             _stage(ax, s * step, y, text, color)
             if s:
-                _arrow(ax, (s - 1) * step + 1.6, s * step - 0.05, y)
+                _arrow(ax, (s - 1) * step + 1.85, s * step - 0.05, y)
     ax.text(
         0.0,
-        -0.75,
+        -0.65,
         "blue: once per image   orange: once per region   gray: not a network",
-        fontsize=7.5,
+        fontsize=8.5,
         color="0.3",
+        va="top",
     )
-    ax.set_xlim(-2.3, len(rows[0][1]) * step)
-    ax.set_ylim(-0.95, 2 * (len(rows) - 1) * 0.55 + 0.45)
+    ax.set_xlim(-0.1, len(rows[0][1]) * step - 0.2)
+    ax.set_ylim(-1.0, row_height * (len(rows) - 1) + 0.85)
     ax.set_axis_off()
     return fig
 

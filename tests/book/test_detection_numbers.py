@@ -95,6 +95,9 @@ def test_inside_the_detector_targets_and_loss() -> None:
     for losses in (before, after):
         assert losses["loss"] == pytest.approx(losses["heatmap"] + 2 * losses["box"], abs=2e-3)
     assert after["heatmap"] < before["heatmap"] and after["box"] < before["box"]
+    for stage, losses in (("untrained", before), ("trained", after)):  # the numbers in the prose
+        for term in ("heatmap", "box"):
+            assert value(f"inside_{stage}_{term}") == losses[term]
 
 
 def test_map_against_the_iou_threshold_exercise() -> None:
