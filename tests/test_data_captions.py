@@ -12,7 +12,7 @@ from cvcourse.data import (
     Shapes,
     Vocabulary,
     collate_captioning,
-    describe,
+    format_caption,
     parse_caption,
     tokenize,
 )
@@ -64,17 +64,19 @@ def test_size_words_follow_the_object_diameter() -> None:
             assert size == min(int(third), 2)
 
 
-def test_describe_examples() -> None:
+def test_format_caption_examples() -> None:
     a = Mention("small", "red", "circle")
     b = Mention("large", "blue", "square")
     c = Mention("medium", "green", "triangle")
     centers = torch.tensor([[10.0, 30.0], [50.0, 32.0], [30.0, 5.0]])
-    assert describe([a, b], centers[:2]) == "a small red circle left of a large blue square"
-    assert describe([a, b, c], centers) == (
+    assert format_caption([a, b], centers[:2]) == "a small red circle left of a large blue square"
+    assert format_caption([a, b, c], centers) == (
         "a small red circle left of a large blue square and a medium green triangle"
     )
-    assert describe([b, c], centers[1:]) == "a large blue square below a medium green triangle"
-    assert describe([], torch.zeros(0, 2)) == "no shapes"
+    assert (
+        format_caption([b, c], centers[1:]) == "a large blue square below a medium green triangle"
+    )
+    assert format_caption([], torch.zeros(0, 2)) == "no shapes"
     assert relation((5, 5), (5, 9)) == "above"
 
 
@@ -121,3 +123,12 @@ def test_collate_captioning_pads_with_bos_and_eos() -> None:
         assert tokens[row, 0] == vocab.bos_id and tokens[row, n - 1] == vocab.eos_id
         assert bool((tokens[row, n:] == vocab.pad_id).all())
         assert vocab.decode(tokens[row]) == s["caption"]
+
+
+def test_one_public_describe() -> None:
+    # cvcourse.images.describe describes a photo; the caption of a scene is format_caption.
+    import cvcourse.data
+    from cvcourse import images
+
+    assert not hasattr(cvcourse.data, "describe")
+    assert callable(images.describe) and callable(cvcourse.data.format_caption)

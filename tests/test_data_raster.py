@@ -11,7 +11,7 @@ from matplotlib.path import Path as PolygonPath
 from torchvision.ops import masks_to_boxes as tv_masks_to_boxes
 
 from cvcourse.data import SHAPE_NAMES, masks_to_boxes
-from cvcourse.data.raster import shape_masks
+from cvcourse.data.raster import pixel_centers, shape_masks
 
 SIZE = 40
 
@@ -84,3 +84,16 @@ def test_masks_to_boxes_counts_pixels() -> None:
 def test_unknown_shape_is_rejected() -> None:
     with pytest.raises(ValueError, match="shape must be one of"):
         shape_masks("hexagon", torch.tensor([5.0]), torch.tensor([5.0]), 3.0, 0.0, 10)
+
+
+def test_pixel_centers_hands_out_a_copy() -> None:
+    # The centers are cached inside the module; a caller changing the tensor it got must change
+    # neither the next call's answer nor the shapes drawn afterwards.
+    size = 9
+    before = shape_masks("circle", torch.tensor([4.5]), torch.tensor([4.5]), 3.0, 0.0, size)
+    centers = pixel_centers(size)
+    assert centers.tolist() == [j + 0.5 for j in range(size)]
+    centers.fill_(-1.0)
+    assert pixel_centers(size).tolist() == [j + 0.5 for j in range(size)]
+    after = shape_masks("circle", torch.tensor([4.5]), torch.tensor([4.5]), 3.0, 0.0, size)
+    assert torch.equal(before, after)

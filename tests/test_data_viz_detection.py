@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 import torch
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from cvcourse.data import Shapes
@@ -46,7 +47,7 @@ def test_show_detections_draws_one_labelled_box_per_object() -> None:
     ds = Shapes(n=1, seed=0, min_objects=3, max_objects=3)
     s = ds[0]
     fig, ax = plt.subplots()
-    show_detections(
+    returned = show_detections(
         s["image"],
         s["boxes"],
         s["labels"],
@@ -55,6 +56,7 @@ def test_show_detections_draws_one_labelled_box_per_object() -> None:
         ds.classes,
         ax=ax,
     )
+    assert returned is fig  # like every show_* of cvcourse.viz: the Figure, not the Axes
     rectangles = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(rectangles) == 3
     x1, y1, x2, y2 = s["boxes"][0].tolist()
@@ -64,3 +66,13 @@ def test_show_detections_draws_one_labelled_box_per_object() -> None:
         f"{ds.classes[int(l)]} {p:.2f}" for l, p in zip(s["labels"], [0.9, 0.5, 0.25], strict=True)
     ]
     plt.close(fig)
+
+
+def test_show_detections_returns_a_figure_without_pyplot() -> None:
+    # The same return type as cvcourse.viz.images.show_images, and not registered with pyplot, so
+    # a notebook cell that ends with it shows the drawing once.
+    s = Shapes(n=1, seed=0)[0]
+    before = plt.get_fignums()
+    fig = show_detections(s["image"], s["boxes"], s["labels"])
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    assert plt.get_fignums() == before

@@ -10,7 +10,7 @@ import torch
 from cvcourse.metrics import mean_average_precision
 from cvcourse.models.detector import (
     TinyDetector,
-    cell_centres,
+    cell_centers,
     decode,
     detect,
     postprocess,
@@ -48,10 +48,10 @@ def test_output_shapes_and_size_limit() -> None:
         TinyDetector(0)
 
 
-def test_cell_centres_and_side_decoding() -> None:
-    centres = cell_centres(2, 3, stride=4)
-    assert centres[0, 0].tolist() == [2.0, 2.0]
-    assert centres[1, 2].tolist() == [10.0, 6.0]  # (x, y) of row 1, column 2
+def test_cell_centers_and_side_decoding() -> None:
+    centers = cell_centers(2, 3, stride=4)
+    assert centers[0, 0].tolist() == [2.0, 2.0]
+    assert centers[1, 2].tolist() == [10.0, 6.0]  # (x, y) of row 1, column 2
     sides = torch.log(torch.tensor([1.0, 2.0, 3.0, 4.0])).view(1, 4, 1, 1).expand(1, 4, 2, 3)
     boxes = sides_to_boxes(sides, stride=4)
     assert torch.allclose(boxes[0, 1, 2], torch.tensor([10 - 1.0, 6 - 2.0, 10 + 3.0, 6 + 4.0]))
@@ -70,9 +70,9 @@ def test_encode_targets_peaks_and_regions() -> None:
     assert torch.equal(dense["boxes"][0, 5, 4], TARGETS[0]["boxes"][0])
     # Every regressing cell's centre lies inside the box it regresses.
     cells = weight > 0
-    centres = cell_centres(16, 16, 4)[cells]
+    centers = cell_centers(16, 16, 4)[cells]
     boxes = dense["boxes"][0][cells]
-    assert ((centres > boxes[:, :2]) & (centres < boxes[:, 2:])).all()
+    assert ((centers > boxes[:, :2]) & (centers < boxes[:, 2:])).all()
     with pytest.raises(ValueError, match="labels"):
         encode_targets(
             [{"boxes": TARGETS[0]["boxes"], "labels": torch.tensor([0, 1])}], 4, (16, 16), 4
@@ -122,9 +122,9 @@ def test_loss_is_finite_and_backpropagates() -> None:
 def test_perfect_outputs_have_near_zero_box_loss() -> None:
     # A heatmap equal to the target and sides that reproduce each cell's target box.
     dense = encode_targets(TARGETS[:1], 4, (16, 16), 4)
-    centres = cell_centres(16, 16, 4)
+    centers = cell_centers(16, 16, 4)
     boxes = dense["boxes"][0]
-    distances = torch.cat([centres - boxes[..., :2], boxes[..., 2:] - centres], dim=-1).clamp(
+    distances = torch.cat([centers - boxes[..., :2], boxes[..., 2:] - centers], dim=-1).clamp(
         min=1e-3
     )
     sides = distances.log().permute(2, 0, 1)[None]
@@ -145,6 +145,29 @@ def test_decode_and_postprocess() -> None:
     kept = postprocess(raw, iou_threshold=0.5)
     assert len(kept[0]["boxes"]) == 1  # the neighbour overlaps by IoU 0.6 and is suppressed
     assert len(postprocess(raw, iou_threshold=0.7)[0]["boxes"]) == 2
+
+
+def test_thresholds_are_keyword_only_score_first() -> None:
+    # decode, postprocess and detect take their thresholds in one order (score, then IoU) and only
+    # by keyword, so a call can never silently swap them.
+    import inspect
+
+    for function in (decode, postprocess, detect):
+        parameters = inspect.signature(function).parameters
+        names = [n for n in parameters if n.endswith("_threshold")]
+        assert names == [n for n in ("score_threshold", "iou_threshold") if n in parameters]
+        assert all(parameters[n].kind is inspect.Parameter.KEYWORD_ONLY for n in names), function
+    raw = [{"boxes": torch.zeros(0, 4), "scores": torch.zeros(0), "labels": torch.zeros(0).long()}]
+    with pytest.raises(TypeError):
+        postprocess(raw, 0.5, 0.05)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        detect(TinyDetector(4), torch.zeros(1, 3, 32, 32), 0.05, 0.5)  # type: ignore[misc]
+
+
+def test_cell_centers_returns_a_fresh_tensor() -> None:
+    first = cell_centers(2, 2, 4)
+    first += 100
+    assert cell_centers(2, 2, 4)[0, 0].tolist() == [2.0, 2.0]
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:

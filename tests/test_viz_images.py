@@ -80,3 +80,11 @@ def test_show_feature_maps_one_panel_per_channel() -> None:
     assert len(show_feature_maps(maps.unsqueeze(0)).axes) == 6
     with pytest.raises(ValueError, match="maps"):
         show_feature_maps(torch.zeros(4, 4))
+
+
+def test_show_matrix_spells_center_zero_the_american_way() -> None:
+    values = torch.tensor([[-1.0, 3.0]])
+    new = show_matrix(values, cmap="RdBu_r", center_zero=True)
+    old = show_matrix(values, cmap="RdBu_r", centre_zero=True)  # the old spelling still works
+    for fig in (new, old):
+        assert fig.axes[0].images[0].get_clim() == (-3.0, 3.0)

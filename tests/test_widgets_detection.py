@@ -176,3 +176,38 @@ def test_kmeans_checks_input() -> None:
         KMeansAnchors(torch.zeros(0, 2))
     with pytest.raises(ValueError, match="positive"):
         KMeansAnchors(torch.tensor([[1.0, 0.0]]), k=1)
+
+
+# ------------------------------------------------------------------ shown once, with fallback
+
+
+def _explorers() -> list:
+    return [
+        IoUExplorer(),
+        NMSExplorer(IMAGE, RAW, score_threshold=0.0, iou_threshold=0.5),
+        PRCurveBuilder(SCORES, IS_TP, num_gt=4),
+        KMeansAnchors(_three_clusters(), k=3, seed=0),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_displaying_an_explorer_gives_one_widget_view_with_its_figure_as_fallback(
+    index: int,
+) -> None:
+    # One output per explorer: the live widget first (what the built book renders), and the static
+    # figure only as the PNG alternative of that same output (what a viewer without widgets shows).
+    explorer = _explorers()[index]
+    bundle = explorer._repr_mimebundle_()
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == explorer.widget.model_id
+    assert bundle["image/png"].startswith(b"\x89PNG")
+    # The widget's own image area holds the same drawing, so the page needs no second figure.
+    assert bytes(explorer.view.value).startswith(b"\x89PNG")
+
+
+def test_nms_explorer_thresholds_are_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        NMSExplorer(IMAGE, RAW, None, 0.5, 0.2)  # type: ignore[misc]
+    explorer = NMSExplorer(IMAGE, RAW, score_threshold=0.0, iou_threshold=0.5)
+    with pytest.raises(TypeError):
+        explorer.set(0.1, 0.5)  # type: ignore[misc]

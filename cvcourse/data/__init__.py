@@ -10,7 +10,7 @@ from .captions import (
     SIZE_NAMES,
     Mention,
     Vocabulary,
-    describe,
+    format_caption,
     parse_caption,
     tokenize,
 )
@@ -35,7 +35,7 @@ __all__ = [
     "collate_captioning",
     "collate_detection",
     "collate_segmentation",
-    "describe",
+    "format_caption",
     "digits",
     "mask_to_rle",
     "masks_to_boxes",

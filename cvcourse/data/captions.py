@@ -56,8 +56,8 @@ def relation(first_center: Sequence[float], second_center: Sequence[float]) -> s
     return "above" if dy > 0 else "below"
 
 
-def describe(mentions: Sequence[Mention], centers: Tensor) -> str:
-    """The caption of a scene.
+def format_caption(mentions: Sequence[Mention], centers: Tensor) -> str:
+    """The caption of a scene (the inverse of :func:`parse_caption`).
 
     Args:
         mentions (Sequence[Mention]): the K objects in depth order.
@@ -84,7 +84,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def parse_caption(text: str) -> list[tuple[Mention, str | None, Mention | None]]:
-    """Invert :func:`describe`: the clauses of a caption as ``(object, relation, object)``.
+    """Invert :func:`format_caption`: the clauses of a caption as ``(object, relation, object)``.
 
     A clause with a single object gives ``(object, None, None)``. Raises ``ValueError`` on a caption
     outside the grammar (useful to score generated captions).

@@ -30,13 +30,18 @@ _CROSS_HALF_WIDTH = 1 / 3  # arm half-width as a fraction of the arm's reach: a 
 
 
 @functools.lru_cache(maxsize=16)
+def _pixel_centers(size: int) -> Tensor:
+    return torch.arange(size, dtype=torch.float32) + 0.5
+
+
 def pixel_centers(size: int) -> Tensor:
-    """Coordinates of the pixel centres along one axis (cached: do not modify the result).
+    """Coordinates of the pixel centers along one axis.
 
     Returns:
-        Tensor[size]: ``0.5, 1.5, ..., size - 0.5`` (float32).
+        Tensor[size]: ``0.5, 1.5, ..., size - 0.5`` (float32), a fresh copy on every call:
+        changing it does not change what later calls (or the rasterizer) see.
     """
-    return torch.arange(size, dtype=torch.float32) + 0.5
+    return _pixel_centers(size).clone()
 
 
 def shape_masks(
@@ -56,7 +61,7 @@ def shape_masks(
     """
     if shape not in SHAPE_NAMES:
         raise ValueError(f"shape must be one of {SHAPE_NAMES}, got {shape!r}")
-    centers = pixel_centers(size)
+    centers = _pixel_centers(size)  # cached and only read here
     dx = centers[None, None, :] - cx.to(torch.float32)[:, None, None]  # [T,1,W]
     dy = centers[None, :, None] - cy.to(torch.float32)[:, None, None]  # [T,H,1]
     cos, sin = math.cos(angle), math.sin(angle)

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from .backgrounds import BACKGROUNDS, draw_background
-from .captions import COLOR_NAMES, SIZE_NAMES, Mention, describe
+from .captions import COLOR_NAMES, SIZE_NAMES, Mention, format_caption
 from .raster import SHAPE_NAMES, masks_to_boxes, shape_masks
 
 COLORS: dict[str, tuple[float, float, float]] = {
@@ -285,7 +285,7 @@ def _render_scene(config: SceneConfig, seed: int) -> Scene:
         semantic.masked_fill_(mask, label)
     boxes = masks_to_boxes(visible)
     centers = (boxes[:, :2] + boxes[:, 2:]) / 2
-    caption = describe(
+    caption = format_caption(
         [Mention(SIZE_NAMES[o.size_class], o.color, o.shape) for o in placed], centers
     )
     return Scene(

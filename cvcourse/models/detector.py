@@ -13,6 +13,12 @@ TTFNet (Liu et al. 2019), a CenterNet variant that converges quickly.
 
 Decoding is split in two: ``decode`` returns the raw candidate boxes (score above a low threshold,
 before NMS); ``postprocess`` applies class-aware NMS (``torchvision.ops.batched_nms``).
+
+Conventions of this module's public functions: thresholds are keyword-only and always come in the
+order ``score_threshold`` then ``iou_threshold``; a candidate is kept when its score is strictly
+greater than ``score_threshold`` and suppressed when its IoU with a better box of its class is
+strictly greater than ``iou_threshold`` (as ``torchvision.ops.nms``). Names use American spelling
+(``cell_centers``), as torch and torchvision do.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torchvision.ops import batched_nms
 
-__all__ = ["TinyDetector", "decode", "postprocess", "detect"]
+__all__ = ["TinyDetector", "cell_centers", "sides_to_boxes", "decode", "postprocess", "detect"]
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -84,8 +90,13 @@ class TinyDetector(nn.Module):
         return {"heatmap": self.heatmap_head(features), "sides": self.sides_head(features)}
 
 
-def cell_centres(height: int, width: int, stride: int) -> Tensor:
-    """Pixel coordinates (x, y) of the centres of a ``height x width`` grid: Tensor[h, w, 2]."""
+def cell_centers(height: int, width: int, stride: int) -> Tensor:
+    """Pixel coordinates (x, y) of the cell centers of a ``height x width`` grid.
+
+    Returns:
+        Tensor[height, width, 2] float32: ``[i, j] = ((j + 0.5) * stride, (i + 0.5) * stride)``
+        for cells of ``stride`` pixels; a fresh tensor on every call.
+    """
     ys = (torch.arange(height, dtype=torch.float32) + 0.5) * stride
     xs = (torch.arange(width, dtype=torch.float32) + 0.5) * stride
     grid_y, grid_x = torch.meshgrid(ys, xs, indexing="ij")
@@ -95,15 +106,15 @@ def cell_centres(height: int, width: int, stride: int) -> Tensor:
 def sides_to_boxes(sides: Tensor, stride: int) -> Tensor:
     """Turn log side distances (Tensor[N, 4, h, w]) into xyxy boxes (Tensor[N, h, w, 4])."""
     n, _, h, w = sides.shape
-    centres = cell_centres(h, w, stride).to(sides)  # [h,w,2]
+    centers = cell_centers(h, w, stride).to(sides)  # [h,w,2]
     # Clamp before exp: an untrained head must not overflow to inf boxes.
     distances = sides.clamp(max=8.0).exp().permute(0, 2, 3, 1)  # [N,h,w,4] = l, t, r, b
-    return torch.cat([centres - distances[..., :2], centres + distances[..., 2:]], dim=-1)
+    return torch.cat([centers - distances[..., :2], centers + distances[..., 2:]], dim=-1)
 
 
 @torch.no_grad()
 def decode(
-    outputs: dict[str, Tensor], score_threshold: float = 0.05, max_candidates: int = 100
+    outputs: dict[str, Tensor], *, score_threshold: float = 0.05, max_candidates: int = 100
 ) -> list[dict[str, Tensor]]:
     """Raw detections, before NMS: every (cell, class) whose score exceeds ``score_threshold``.
 
@@ -134,9 +145,20 @@ def decode(
 
 
 def postprocess(
-    raw: list[dict[str, Tensor]], iou_threshold: float = 0.5, score_threshold: float = 0.05
+    raw: list[dict[str, Tensor]], *, score_threshold: float = 0.05, iou_threshold: float = 0.5
 ) -> list[dict[str, Tensor]]:
-    """Class-aware NMS (``torchvision.ops.batched_nms``) of ``decode``'s raw detections."""
+    """Class-aware NMS (``torchvision.ops.batched_nms``) of ``decode``'s raw detections.
+
+    Args:
+        raw: one dict per image with ``boxes`` (Tensor[K, 4], xyxy pixels), ``scores`` (Tensor[K])
+            and ``labels`` (LongTensor[K]), as :func:`decode` returns them.
+        score_threshold (float, keyword-only): drop candidates whose score is not above this.
+        iou_threshold (float, keyword-only): suppress a box whose IoU with a higher-scoring box of
+            the same class is above this.
+
+    Returns:
+        list of dicts with the same keys, the kept detections by decreasing score.
+    """
     results = []
     for r in raw:
         keep = r["scores"] > score_threshold
@@ -150,14 +172,21 @@ def postprocess(
 def detect(
     model: TinyDetector,
     images: Tensor,
+    *,
     score_threshold: float = 0.05,
     iou_threshold: float = 0.5,
     batch_size: int = 256,
 ) -> list[dict[str, Tensor]]:
-    """Run ``model`` (eval mode) on ``images`` (Tensor[N, 3, H, W]); return NMS-ed detections."""
+    """Run ``model`` (eval mode) on ``images`` (Tensor[N, 3, H, W]); return NMS-ed detections.
+
+    ``decode`` followed by ``postprocess`` with the same keyword-only thresholds (score first,
+    then IoU, as everywhere in this module).
+    """
     model.eval()
     results: list[dict[str, Tensor]] = []
     for start in range(0, len(images), batch_size):
-        raw = decode(model(images[start : start + batch_size]), score_threshold)
-        results.extend(postprocess(raw, iou_threshold, score_threshold))
+        raw = decode(model(images[start : start + batch_size]), score_threshold=score_threshold)
+        results.extend(
+            postprocess(raw, score_threshold=score_threshold, iou_threshold=iou_threshold)
+        )
     return results

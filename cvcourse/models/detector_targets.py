@@ -17,7 +17,7 @@ from torch import Tensor
 from torch.nn import functional as F
 from torchvision.ops import generalized_box_iou_loss
 
-from cvcourse.models.detector import TinyDetector, cell_centres, sides_to_boxes
+from cvcourse.models.detector import TinyDetector, cell_centers, sides_to_boxes
 
 __all__ = ["encode_targets", "detector_loss", "hflip_batch"]
 
@@ -49,7 +49,7 @@ def encode_targets(
     heatmap = torch.zeros(n, num_classes, h, w)
     box_targets = torch.zeros(n, h, w, 4)
     box_weight = torch.zeros(n, h, w)
-    centres = cell_centres(h, w, stride)  # [h,w,2]
+    centers = cell_centers(h, w, stride)  # [h,w,2]
     cell_y = torch.arange(h, dtype=torch.float32).view(h, 1)
     cell_x = torch.arange(w, dtype=torch.float32).view(1, w)
     for i, target in enumerate(targets):
@@ -71,10 +71,10 @@ def encode_targets(
             c = int(labels[k]) - 1
             heatmap[i, c] = torch.maximum(heatmap[i, c], gaussian)
             inside = (
-                (centres[..., 0] > x1)
-                & (centres[..., 0] < x2)
-                & (centres[..., 1] > y1)
-                & (centres[..., 1] < y2)
+                (centers[..., 0] > x1)
+                & (centers[..., 0] < x2)
+                & (centers[..., 1] > y1)
+                & (centers[..., 1] < y2)
             )
             region = inside & (gaussian >= MIN_BOX_WEIGHT)
             region[peak_y, peak_x] = True  # a tiny box still gets its centre cell

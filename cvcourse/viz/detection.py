@@ -3,15 +3,19 @@
 Boxes are ``(x1, y1, x2, y2)`` in continuous pixel coordinates where pixel ``j`` spans
 ``[j, j + 1)`` (the convention of ``cvcourse.data`` and torchvision). ``imshow`` centres pixel
 ``j`` on ``j``, so rectangles are shifted by half a pixel to sit exactly on the pixel edges.
+
+As in :mod:`cvcourse.viz.images`, :func:`show_detections` returns the ``Figure`` it drew on (the one
+holding ``ax`` when an ``ax`` is passed) and builds new figures without ``pyplot``, so a cell that
+returns one shows it once; names use American spelling (``colors``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from torch import Tensor
 
@@ -158,8 +162,8 @@ def show_detections(
     ax: Axes | None = None,
     title: str | None = None,
     alpha: float = 0.45,
-) -> Axes:
-    """Show an image with its masks (tinted) and boxes (labelled); return the axes.
+) -> Figure:
+    """Show an image with its masks (tinted) and boxes (labelled); return the figure.
 
     Args:
         image (Tensor[3, H, W] float in [0, 1]).
@@ -168,9 +172,12 @@ def show_detections(
         class_names (Sequence[str] | None): names indexed by label, e.g. ``Shapes.classes``.
         ax (Axes | None): where to draw; a new figure by default.
         title (str | None): e.g. the caption.
+
+    Returns:
+        Figure: a new 3x3-inch figure, or the figure holding ``ax`` when one is given.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(3, 3))
+        ax = Figure(figsize=(3, 3), layout="constrained").subplots()
     count = len(boxes) if boxes is not None else len(masks) if masks is not None else 0
     colors = palette(count)
     shown = (
@@ -182,4 +189,6 @@ def show_detections(
     if title is not None:
         ax.set_title(title, fontsize=8, wrap=True)
     ax.set_axis_off()
-    return ax
+    figure = ax.get_figure()
+    assert isinstance(figure, Figure)
+    return figure

@@ -2,6 +2,10 @@
 
 Figures are built with ``matplotlib.figure.Figure`` rather than ``pyplot``: nothing is registered
 with pyplot, so a notebook cell that returns one shows it exactly once and tests leak no windows.
+
+Conventions shared with :mod:`cvcourse.viz.detection`: every ``show_*`` function returns the
+``Figure`` it drew on (the one holding ``ax`` when an ``ax`` is passed), and public names use
+American spelling (``center_zero``, ``colors``), as matplotlib, torch and torchvision do.
 """
 
 from __future__ import annotations
@@ -106,9 +110,11 @@ def show_matrix(
     title: str | None = None,
     fmt: str = "{:g}",
     cmap: str = "Greys",
-    centre_zero: bool = False,
+    center_zero: bool = False,
     ax: Axes | None = None,
     cell_size: float = 0.55,
+    *,
+    centre_zero: bool | None = None,
 ) -> Figure:
     """Draw a small 2-D array as coloured cells with each value written in its cell.
 
@@ -117,13 +123,17 @@ def show_matrix(
         title (str, optional): axes title.
         fmt (str): format of each annotation.
         cmap (str): colormap.
-        centre_zero (bool): symmetric colour range around 0 (use a diverging ``cmap``).
+        center_zero (bool): symmetric color range around 0 (use a diverging ``cmap``).
         ax (Axes, optional): draw into this axes instead of a new figure.
         cell_size (float): inches per cell when a new figure is made.
+        centre_zero (bool, optional): the old British spelling of ``center_zero``, still accepted
+            so that older notebooks run; new code should use ``center_zero``.
 
     Returns:
         Figure: the figure holding the axes.
     """
+    if centre_zero is not None:
+        center_zero = centre_zero
     array = np.asarray(
         values.detach().cpu().double().numpy() if isinstance(values, Tensor) else values,
         dtype=np.float64,
@@ -138,7 +148,7 @@ def show_matrix(
         )
         ax = fig.subplots()
     finite = array[np.isfinite(array)]
-    if centre_zero:
+    if center_zero:
         limit = float(np.abs(finite).max()) if finite.size else 1.0
         limit = limit if limit > 0 else 1.0
         vmin, vmax = -limit, limit
@@ -153,7 +163,7 @@ def show_matrix(
             continue
         # Dark text on light cells and the reverse, so every value stays readable.
         shade = (value - vmin) / (vmax - vmin)
-        light_cell = 0.25 < shade < 0.75 if centre_zero else shade < 0.5
+        light_cell = 0.25 < shade < 0.75 if center_zero else shade < 0.5
         color = "black" if light_cell else "white"
         # + 0.0 turns -0.0 into 0.0, so that negated zero weights are not printed as "-0".
         text = fmt.format(value + 0.0)
@@ -189,7 +199,7 @@ def show_kernel(
         array = array[0]
     if array.ndim != 2:
         raise ValueError(f"kernel must be [kH,kW] or [1,kH,kW], got shape {tuple(array.shape)}")
-    return show_matrix(array, title=title, fmt=fmt, cmap="RdBu_r", centre_zero=True, ax=ax)
+    return show_matrix(array, title=title, fmt=fmt, cmap="RdBu_r", center_zero=True, ax=ax)
 
 
 def show_feature_maps(

@@ -8,7 +8,12 @@
 
 Each keeps its state in plain Python and tensors so tests can drive it without a browser;
 ``.widget`` is the ipywidgets view and ``.figure()`` a static matplotlib figure of the current
-state for readers of the HTML book.
+state. Displaying an explorer (a cell that ends with it, or ``display(explorer)``) shows the live
+widget, whose own image area holds that figure; its output also carries the figure as a PNG for
+viewers that cannot run widgets. So a page shows each explorer once: the built book renders the
+widget (from its saved state), and a viewer without widget support falls back to the PNG.
+Thresholds are keyword-only and come in the order score, then IoU, as in
+:mod:`cvcourse.models.detector`.
 """
 
 from __future__ import annotations
@@ -45,10 +50,25 @@ def _as_box(box: Sequence[float] | Tensor, name: str) -> Tensor:
     return b
 
 
+class _Explorer:
+    """Display protocol shared by the explorers: the live widget, with its figure as fallback."""
+
+    widget: widgets.Widget
+
+    def figure(self) -> Figure:
+        raise NotImplementedError
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        """The widget's view, plus a PNG of :meth:`figure` where widgets cannot render."""
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["image/png"] = _figure_png(self.figure())
+        return bundle
+
+
 # --------------------------------------------------------------------------------------- IoU
 
 
-class IoUExplorer:
+class IoUExplorer(_Explorer):
     """Two boxes on a ``canvas x canvas`` plane and their intersection over union.
 
     Attributes:
@@ -159,7 +179,7 @@ class IoUExplorer:
 # --------------------------------------------------------------------------------------- NMS
 
 
-class NMSExplorer:
+class NMSExplorer(_Explorer):
     """Non-maximum suppression over raw detections of one image, with two thresholds.
 
     Args:
@@ -167,7 +187,7 @@ class NMSExplorer:
         raw (dict): ``boxes`` (Tensor[K, 4]), ``scores`` (Tensor[K]), ``labels`` (LongTensor[K]):
             a detector's candidates before NMS.
         class_names: names indexed by label (e.g. ``Shapes.classes``).
-        score_threshold, iou_threshold (float): initial slider values.
+        score_threshold, iou_threshold (float, keyword-only): initial slider values.
 
     Attributes:
         candidates (LongTensor): indices into ``raw`` with score > score threshold.
@@ -180,6 +200,7 @@ class NMSExplorer:
         image: Tensor,
         raw: dict[str, Tensor],
         class_names: Sequence[str] | None = None,
+        *,
         score_threshold: float = 0.3,
         iou_threshold: float = 0.5,
     ) -> None:
@@ -212,7 +233,9 @@ class NMSExplorer:
     def iou_threshold(self) -> float:
         return float(self.iou_slider.value)
 
-    def set(self, score_threshold: float | None = None, iou_threshold: float | None = None) -> None:
+    def set(
+        self, *, score_threshold: float | None = None, iou_threshold: float | None = None
+    ) -> None:
         """Move the sliders (as a reader would) and recompute."""
         if score_threshold is not None:
             if not 0.0 <= score_threshold <= 1.0:
@@ -267,7 +290,7 @@ class NMSExplorer:
 # ----------------------------------------------------------------------------------- PR curve
 
 
-class PRCurveBuilder:
+class PRCurveBuilder(_Explorer):
     """Build a precision-recall curve from a ranked list of detections and read off AP.
 
     Args:
@@ -422,7 +445,7 @@ def _kmeans_1_minus_iou(wh: Tensor, k: int, iters: int, seed: int) -> tuple[Tens
     return anchors, assignment
 
 
-class KMeansAnchors:
+class KMeansAnchors(_Explorer):
     """Anchor (prior) shapes by k-means on box widths and heights with d = 1 - IoU (YOLOv2).
 
     Args:
