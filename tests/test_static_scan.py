@@ -11,6 +11,7 @@ from cvcourse.grading.static_scan import (
 )
 
 CLEAN = {
+    "reads its own /proc": "def f():\n    return open('/proc/self/status').read()\n",
     "torch and broadcasting": '''
 import torch
 

@@ -11,7 +11,8 @@ A call behaves like a local one: tensor arguments the student's code modified in
 modified here too (tests see mutation as they would locally), and anything the student's code
 raises, or a kernel that dies or runs out of time, raises :class:`StudentError` with one line
 that says what happened. After the kernel dies it is started again, given the submission's files
-and the student's cells so far, so one function that crashes costs only its own tests.
+and the student's cells so far (except one that killed it), so one function that crashes costs
+only its own tests and those of functions that call it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from typing import Any
 from cvcourse.grading.sandbox import KernelDied, KernelStartError, StudentKernel
 from cvcourse.grading.wire import WireError, clean_text, decode, encode
 
-MAX_RESTARTS = 3
+# Each test cell stops at its first failed call, so a function that kills its kernel every time
+# costs at most one restart per test cell; the notebook's time limit bounds the rest.
+MAX_RESTARTS = 16
 
 
 class StudentError(Exception):
@@ -100,7 +103,7 @@ class StudentSession:
             return kernel.request(message, self._left())
         except KernelDied as exc:
             self.deaths.append(str(exc))
-            what = "replaying the notebook's cells" if replay else "this"
+            what = "replaying the notebook's cells" if replay else "this call"
             raise StudentError(f"the kernel {exc} during {what}") from None
 
     def close(self) -> None:
@@ -111,8 +114,10 @@ class StudentSession:
     def run_cell(self, source: str) -> dict[str, Any]:
         """Run one of the student's cells; returns ``ok``, ``printed`` and maybe ``error``."""
         kernel = self._live_kernel()
-        self.cells.append(source)
         reply = self._request(kernel, {"op": "run", "source": source})
+        # Replayed after a restart; a cell that killed its kernel is not, or it would kill every
+        # new kernel too (its definitions never existed anyway).
+        self.cells.append(source)
         return {
             "ok": bool(reply.get("ok")),
             "printed": clean_text(reply.get("printed", ""), 64 * 1024),

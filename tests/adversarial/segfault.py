@@ -1,13 +1,14 @@
 """Attack: a segmentation fault kills the kernel, from a cell the student added. It crashes
 through faulthandler, which the static scan has no reason to refuse (through ctypes it would be
-refused as native code, and every function lost), so what is tested is the dead kernel: the
-cells before it keep their points, the ones after it score nothing, the run goes on."""
+refused as native code, and every function lost), so what is tested is the dead kernel: it is
+started again with the student's cells except the one that killed it, which defines no graded
+function, so the right functions keep every point and the run goes on."""
 
 import nbformat
 
-from tests.adversarial._common import BATCHED_TESTS, NMS_TESTS, solution_index
+from tests.adversarial._common import solution_index
 
-EXPECTED = [NMS_TESTS, BATCHED_TESTS]
+EXPECTED = "full"
 
 
 def edit(nb: nbformat.NotebookNode) -> None:

@@ -1,10 +1,11 @@
 """Attack: (hole 6) box_iou fills 3 GB of shared memory (``mmap`` of ``/dev/shm``-like anonymous
 shared pages), which a per-process data limit does not count. The sandbox's resident memory is
-watched as a whole, shared pages included: it is stopped, and only box_iou's cells are lost."""
+watched as a whole, shared pages included: it is stopped; box_iou's cells are lost, with those
+of nms and batched_nms, which call it."""
 
-from tests.adversarial._common import IOU_TESTS
+from tests.adversarial._common import BATCHED_TESTS, IOU_TESTS, NMS_TESTS
 
-EXPECTED = [IOU_TESTS]
+EXPECTED = [IOU_TESTS, NMS_TESTS, BATCHED_TESTS]
 CELLS = {
     "box_iou": """
 import mmap
