@@ -67,7 +67,11 @@ class KernelStartError(RuntimeError):
 
 
 class KernelDied(RuntimeError):
-    """The kernel is gone (the student's code killed it, or a limit did); ``reason`` says which."""
+    """The kernel is gone (the student's code killed it, or a limit did).
+
+    Its message completes "the kernel ...": "exited (status 139)", "used more than 2048 MB of
+    memory", "ran longer than 60 s and was stopped".
+    """
 
 
 # ----------------------------------------------------------------------------- availability
@@ -389,7 +393,7 @@ class StudentKernel:
             if stream is not None:
                 stream.close()
         if self.death is None:
-            self.death = "the kernel was closed"
+            self.death = "was closed"
         self._cleanup()
 
     def _cleanup(self) -> None:
@@ -437,7 +441,7 @@ class StudentKernel:
         """
         self.wait_ready()
         if not self.alive:
-            raise KernelDied(self.death or "the kernel is not running")
+            raise KernelDied(self.death or "is not running")
         assert self.process.stdin is not None
         try:
             write_frame(self.process.stdin.fileno(), message)
@@ -465,5 +469,5 @@ def _exit_reason(code: int | None) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        return f"the kernel was killed ({name})"
-    return f"the kernel exited (status {code})"
+        return f"was killed ({name})"
+    return f"exited (status {code})"
