@@ -1,0 +1,97 @@
+"""Grading as an ordinary user: the same sandbox (a user namespace instead of a private uid),
+the same scores, the course still invisible to the student's code.
+
+Run as root (CI), the test makes an ordinary user and grades as that user with ``runuser``; run as
+an ordinary user, it grades as itself. The interpreter the virtual environment links to may live
+under ``/root`` (mode 0700): for the run only, ``/root`` is made traversable (not readable) by
+others, and its mode is put back afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+
+from cvcourse.grading.course import Course
+from cvcourse.grading.demo import copy_course
+from cvcourse.grading.release import release
+from cvcourse.grading.submissions import build_submission, load_catalogue
+from tests.adversarial import read_gradebook
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "a3_boxes"
+USER = "cvcourse-grader"
+MISTAKE = "iou_plus_one"
+
+
+def _ensure_user() -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(USER)
+    except KeyError:
+        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", USER], check=True)
+        return pwd.getpwnam(USER)
+
+
+@contextmanager
+def _interpreter_reachable() -> Iterator[None]:
+    """Let others traverse the folders above the real interpreter, for the duration only."""
+    changed: list[tuple[Path, int]] = []
+    for folder in Path(os.path.realpath(sys.executable)).parents:
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            changed.append((folder, mode))
+            folder.chmod(mode | stat.S_IXOTH)
+    try:
+        yield
+    finally:
+        for folder, mode in changed:
+            folder.chmod(stat.S_IMODE(mode))
+
+
+def test_an_ordinary_user_grades_sandboxed_with_the_same_scores() -> None:
+    root = Path(tempfile.mkdtemp(prefix="cvcourse-unprivileged-", dir="/tmp"))
+    try:
+        course = copy_course(REPO / "assignments", root / "course", [ASSIGNMENT])
+        release(course, ASSIGNMENT)
+        build_submission(course.root, ASSIGNMENT, "ada")
+        mistake = next(
+            m
+            for m in load_catalogue(REPO / "tests/assignments" / ASSIGNMENT / "mistakes")
+            if m.id == MISTAKE
+        )
+        build_submission(course.root, ASSIGNMENT, "bob", cells=mistake.cells)
+        build_submission(course.root, ASSIGNMENT, "eve", cells=read_gradebook.CELLS)
+        command = [sys.executable, "-m", "cvcourse.cli", "--course", str(course.root)]
+        command += ["grade", ASSIGNMENT, "--workers", "1", "--seed", "7", "--no-feedback"]
+        env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8"}
+        if os.geteuid() == 0:
+            user = _ensure_user()
+            for path in [root, *root.rglob("*")]:
+                os.lchown(path, user.pw_uid, user.pw_gid)
+            command = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", USER, "--", *command]
+            env["HOME"] = user.pw_dir
+        with _interpreter_reachable():
+            done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "--unsafe" not in done.stderr
+        with Gradebook(Course.open(course.root).db_url, course_id="cvcourse") as gb:
+            scores = {s: gb.find_submission(ASSIGNMENT, s).score for s in ("ada", "bob", "eve")}
+        points = {"test_box_iou_slides": 2, "test_box_iou_edges": 3, "test_box_iou_random": 3}
+        assert scores["ada"] == 29
+        assert scores["bob"] == 29 - sum(points[g] for g in mistake.loses)
+        assert scores["eve"] == 29 - 3  # the course stayed invisible: box_convert was wrong
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
