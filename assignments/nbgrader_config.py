@@ -5,13 +5,13 @@ this file and add only what their pipeline needs (see ``cvcourse/grading/course.
 """
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (
-    ClearHiddenTests,
-    Execute,
-    GetGrades,
-)
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
-from cvcourse.grading.nbgrader_plugins import AFTER_EXECUTION, HideTestTracebacks
+from cvcourse.grading.nbgrader_plugins import (
+    AFTER_EXECUTION,
+    HideTestTracebacks,
+    RefuseUnsandboxed,
+)
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -33,9 +33,11 @@ c.IgnorePattern.pattern = r"(Warning|warn\(|warnings\.warn)"
 # A test cell a student deleted is put back (with its hidden tests) and graded, not lost silently.
 c.OverwriteCells.add_missing_cells = True
 
-# Plain `nbgrader autograde`: same pipeline as nbgrader's, plus tracebacks in test cells reduced to
-# one line, so hidden test source never reaches the feedback through a traceback.
-c.Autograde.autograde_preprocessors = [Execute, *AFTER_EXECUTION]
+# Plain `nbgrader autograde` (and the formgrader's Autograde button) would run student code
+# unsandboxed, as the instructor, beside the hidden tests: in this course it refuses and points to
+# `cvcourse grade`, which puts its own sandboxed steps here. (bench/bench_grading.py measures the
+# plain pipeline by asking for `Execute` explicitly.)
+c.Autograde.autograde_preprocessors = [RefuseUnsandboxed, *AFTER_EXECUTION]
 
 # Feedback never shows hidden tests: the restored hidden regions are cut out of the test cells
 # and their tracebacks are one line. (The grades come from the gradebook via GetGrades.)

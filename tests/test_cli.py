@@ -164,6 +164,24 @@ def test_grade_reports_a_corrupt_notebook_and_grades_the_rest(released: Path) ->
     assert (copy / "gradebook.db").read_bytes() == b"garbage"
 
 
+def test_plain_nbgrader_autograde_refuses_and_changes_no_grade(released: Path) -> None:
+    """No side door: nbgrader's own autograde (and the formgrader's button) would run student
+    code unsandboxed, as the instructor; in this course it refuses and points to cvcourse grade."""
+    from nbgrader.api import Gradebook
+
+    build_submission(released, "toy", "mallory")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), "autograde", "toy", "--force"],
+        cwd=released, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "cvcourse grade" in done.stdout + done.stderr
+    with Gradebook(f"sqlite:///{released / 'gradebook.db'}", course_id="cvcourse") as gb:
+        assert gb.find_submission("toy", "good").score == 3  # graded earlier, still there
+        assert all(s.score == 0 for s in gb.find_submission("toy", "mallory").notebooks)
+
+
 def test_copy_course_copies_only_config_and_sources(tmp_path: Path) -> None:
     course = copy_course(ROOT / "assignments", tmp_path / "c", [])
     assert sorted(p.name for p in course.root.iterdir()) == ["nbgrader_config.py", "source"]

@@ -9,6 +9,9 @@
   grade/solution/locked flags of every cell the gradebook knows, which ``OverwriteCells`` does not
   restore; a student who turned a test cell into an "answer" cell would otherwise make it raise
   and stop the whole run.
+* :class:`RefuseUnsandboxed` takes the place of ``Execute`` in plain ``nbgrader autograde`` (and
+  the formgrader's Autograde button, which runs the same code): nbgrader would run student code
+  unsandboxed as the instructor, beside the tests; it refuses and points to ``cvcourse grade``.
 * :class:`HideTestTracebacks` keeps feedback free of hidden test tracebacks, also for a plain
   ``nbgrader autograde`` run: an error in a test cell is shown as its one-line reason only.
 """
@@ -105,6 +108,20 @@ class UseJudgedNotebook(NbGraderPreprocessor):
         if _fingerprint(judged) != _fingerprint(nb):
             raise SubmissionChanged(f"{path}: the submission changed while it was being graded")
         return judged, resources
+
+
+class UnsandboxedGrading(RuntimeError):
+    """Plain nbgrader was asked to run student code in this course."""
+
+
+class RefuseUnsandboxed(NbGraderPreprocessor):
+    """Stop plain ``nbgrader autograde``: student code must run through ``cvcourse grade``."""
+
+    def preprocess(self, nb: NotebookNode, resources: Any) -> tuple[NotebookNode, Any]:
+        raise UnsandboxedGrading(
+            "this course grades only with `cvcourse grade <assignment>` (sandboxed; plain "
+            "nbgrader autograde would run student code as you, beside the hidden tests)"
+        )
 
 
 class HideTestTracebacks(NbGraderPreprocessor):
