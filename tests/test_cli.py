@@ -152,6 +152,15 @@ def test_grade_reports_a_corrupt_notebook_and_grades_the_rest(released: Path) ->
     assert data["totals"] == {"good": {"points": 3, "max": 3}, "wrong": {"points": 1, "max": 3}}
     lost = [r for r in data["rows"] if r["points"] < r["max_points"]]
     assert lost and all(r["reason"].startswith("box_area: ") for r in lost)
+    # The reasons come from the run's results file, not from the autograded notebooks.
+    assert (released / ".cvcourse" / "results" / "toy.json").is_file()
+    shutil.rmtree(released / "autograded" / "wrong")
+    without = subprocess.run(
+        [sys.executable, "-m", "cvcourse.cli", "--course", str(released), "report", "toy",
+         "--format", "json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert json.loads(without.stdout)["rows"] == data["rows"]
     # A corrupt gradebook afterwards: one line, and the grades file is not touched.
     copy = released.parent / "copy"
     shutil.copytree(released, copy)

@@ -70,6 +70,7 @@ from cvcourse.grading.protocol import (
     outcome_from_json,
     to_json,
 )
+from cvcourse.grading.results import write_results
 
 # nbgrader's sanitizing, with the cells' flags restored first (see RestoreCellFlags).
 SANITIZE = [
@@ -557,7 +558,20 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
                     results[student].note = "feedback failed: " + _last_line(outcome)
         summary.grades_csv = export_csv(course)
         summary.results = [results[s] for s in students]
-        write_results(course, assignment, summary, outcomes)
+        write_results(
+            course.root,
+            assignment,
+            {
+                r.student: {
+                    "result": asdict(r),
+                    "outcomes": [json.loads(to_json(o)) for o in outcomes.get(r.student, [])],
+                    "seed": summary.seed,
+                }
+                for r in summary.results
+                # A grader fault keeps what the last good run said about that student.
+                if r.fault != Fault.GRADER.value
+            },
+        )
     finally:
         cluster.close()
         close_pool()
@@ -594,42 +608,6 @@ def _save_student(
         out.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out)
     _save(api, course, assignment, result)
-
-
-def write_results(
-    course: Course, assignment: str, summary: GradeSummary, outcomes: dict[str, list[Outcome]]
-) -> Path:
-    """The run's results file: every student's result and outcomes, for ``cvcourse report``."""
-    path = results_path(course, assignment)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    previous = read_results(course, assignment)
-    for result in summary.results:
-        if result.fault == Fault.GRADER.value and result.student in previous:
-            continue  # keep what the last good run said about this student
-        previous[result.student] = {
-            "result": asdict(result),
-            "outcomes": [json.loads(to_json(o)) for o in outcomes.get(result.student, [])],
-            "seed": summary.seed,
-        }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(previous, indent=1))
-    tmp.replace(path)
-    return path
-
-
-def results_path(course: Course, assignment: str) -> Path:
-    return course.root / ".cvcourse" / "results" / f"{assignment}.json"
-
-
-def read_results(course: Course, assignment: str) -> dict[str, Any]:
-    path = results_path(course, assignment)
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text())
-    except ValueError as exc:
-        raise CourseError(path, f"corrupt results file ({exc})") from exc
-    return data if isinstance(data, dict) else {}
 
 
 def _last_line(outcome: dict[str, Any]) -> str:

@@ -1,7 +1,8 @@
 """``cvcourse report``: points per student and test cell, with the reason for every lost point.
 
-Scores come from nbgrader's gradebook (manual overrides included); reasons from the test cells
-of the autograded notebooks, where the judge wrote them.
+Scores come from nbgrader's gradebook (manual overrides included); reasons from the results file
+of the last grading run (``cvcourse.grading.results``), or, for a notebook graded before there was
+one, from the test cells of the autograded notebook.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
+from cvcourse.grading import results
 from cvcourse.grading.course import Course, CourseError
 from cvcourse.grading.judge import FAILED_ENAME, is_test_cell
 
@@ -68,7 +70,9 @@ def collect(course: Course, assignment: str) -> list[Row]:
         for submission in submissions:
             student = submission.student.id
             for notebook in notebooks:
-                reasons = _reasons(course.autograded / student / assignment / f"{notebook}.ipynb")
+                reasons = results.reasons(course.root, assignment, student, notebook) or _reasons(
+                    course.autograded / student / assignment / f"{notebook}.ipynb"
+                )
                 entry = gb.find_submission_notebook(notebook, assignment, student)
                 for grade in entry.grades:
                     if grade.cell_type != "code":
