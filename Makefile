@@ -47,7 +47,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check cvcourse tests bench
 
 test: $(STAMP) $(WIDGETS_JS) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 grade-demo: $(STAMP)
 	$(BIN)/python -m cvcourse.grading.demo
