@@ -27,3 +27,6 @@ def test_speed_entries_name_their_benchmark_and_source() -> None:
     faster = next(e for e in VOC_SPEED if e.method == "Faster R-CNN (VGG-16)")
     assert faster.ms_per_image == pytest.approx(142.857, abs=1e-3)
     assert any(e.fps is None and e.ms_per_image is None for e in VOC_SPEED)
+    # R-FCN reports 170 ms per image (Dai et al. 2016, abstract).
+    rfcn = next(e for e in VOC_SPEED if e.method.startswith("R-FCN"))
+    assert rfcn.ms_per_image == pytest.approx(170.0)

@@ -50,14 +50,16 @@ class SpeedEntry:
 
 YOLO1 = "Redmon et al. 2016 (YOLO), Table 1"
 YOLO2 = "Redmon and Farhadi 2017 (YOLOv2), Table 3"
-YOLO3 = "Redmon and Farhadi 2018 (YOLOv3)"
+YOLO3 = "Redmon and Farhadi 2018 (YOLOv3), abstract and Figure 3"
 RESNET = "He et al. 2016 (ResNet)"
-RFCN = "Dai et al. 2016 (R-FCN)"
+RFCN = "Dai et al. 2016 (R-FCN), abstract"
 FAST_RCNN = "Girshick 2015 (Fast R-CNN), Tables 1 and 4"
+RCNN = "Girshick et al. 2014 (R-CNN), VOC 2007 test results"
 
 # PASCAL VOC 2007 test, mAP at IoU 0.5. "07+12": trained on VOC 2007 trainval + VOC 2012 trainval.
 VOC_SPEED: tuple[SpeedEntry, ...] = (
-    SpeedEntry("DPM v5", "VOC 2007 test", "mAP@0.5", 33.7, 0.07, "07", YOLO1),
+    # The lecture's 0.07 FPS for DPM v5 has no source in the papers: not reported here.
+    SpeedEntry("DPM v5", "VOC 2007 test", "mAP@0.5", 33.7, None, "07", RCNN),
     # 47 s per image with VGG-16 (Fast R-CNN paper; the lecture's table says 20 s, unsourced).
     SpeedEntry("R-CNN (VGG-16)", "VOC 2007 test", "mAP@0.5", 66.0, 1 / 47, "07", FAST_RCNN),
     SpeedEntry("Fast R-CNN", "VOC 2007 test", "mAP@0.5", 70.0, 0.5, "07+12", YOLO1),
@@ -67,7 +69,10 @@ VOC_SPEED: tuple[SpeedEntry, ...] = (
     SpeedEntry(
         "Faster R-CNN (ResNet-101)", "VOC 2007 test", "mAP@0.5", 76.4, None, "07+12", RESNET
     ),
-    SpeedEntry("R-FCN (ResNet-101)", "VOC 2007 test", "mAP@0.5", 83.6, 6, "07+12+COCO", RFCN),
+    # R-FCN reports 170 ms per image (abstract), about 5.9 FPS; the lecture rounds it to 6.
+    SpeedEntry(
+        "R-FCN (ResNet-101)", "VOC 2007 test", "mAP@0.5", 83.6, 1000 / 170, "07+12+COCO", RFCN
+    ),
     SpeedEntry(
         "Faster R-CNN (ResNet-101, + COCO data)",
         "VOC 2012 test",
@@ -79,7 +84,8 @@ VOC_SPEED: tuple[SpeedEntry, ...] = (
     ),
 )
 
-# COCO test-dev, AP at IoU 0.5 ("AP50"), times on a Titan X as in the YOLOv3 paper's comparison.
+# COCO test-dev, AP at IoU 0.5 ("AP50"), times in ms as in the YOLOv3 paper's comparison ("from
+# either an M40 or Titan X").
 COCO_SPEED: tuple[SpeedEntry, ...] = (
     SpeedEntry("YOLOv3-320", "COCO test-dev", "AP50", 51.5, 1000 / 22, "COCO trainval", YOLO3),
     SpeedEntry("YOLOv3-416", "COCO test-dev", "AP50", 55.3, 1000 / 29, "COCO trainval", YOLO3),
