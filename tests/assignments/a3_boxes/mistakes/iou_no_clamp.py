@@ -1,5 +1,5 @@
 """Mistake: no clamp on the intersection's width and height, so disjoint boxes get a positive
-intersection (the slides' disjoint case gives an intersection of 100 and an IoU of 1).
+intersection (the chapter's disjoint case gives an intersection of 100 and an IoU of 1).
 
 nms and batched_nms call box_iou; their results are right given this box_iou, so they keep
 their points (one bug, charged once)."""

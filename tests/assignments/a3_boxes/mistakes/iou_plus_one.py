@@ -1,5 +1,5 @@
 """Mistake: the +1 pixel convention (areas (x2 - x1 + 1)(y2 - y1 + 1)), which gives 0.174757
-instead of 1/7 for the slides' [0, 0, 10, 10] and [5, 5, 15, 15]."""
+instead of 1/7 for the chapter's [0, 0, 10, 10] and [5, 5, 15, 15]."""
 
 NAMES = "+1"
 LOSES = ["test_box_iou_slides", "test_box_iou_edges", "test_box_iou_random"]
