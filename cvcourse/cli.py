@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -94,6 +94,7 @@ def _grade(course: object, args: argparse.Namespace) -> int:
             "notebook_timeout": args.notebook_timeout,
         },
     )
+    options.progress = _progress_bar()
     summary = grade(course, args.assignment, options)  # type: ignore[arg-type]
     for result in summary.graded:
         note = f"  ({result.note})" if result.note else ""
@@ -118,6 +119,23 @@ def _grade(course: object, args: argparse.Namespace) -> int:
         )
         return EXIT_GRADER_FAULT
     return EXIT_BAD_INPUT if summary.skipped else 0
+
+
+def _progress_bar() -> Callable[[object], None]:
+    """A bar over submissions on stderr (after the preflight); results print when it is done."""
+    from tqdm import tqdm
+
+    bar: dict[str, tqdm] = {}
+
+    def update(event: object) -> None:
+        if isinstance(event, int):
+            bar["it"] = tqdm(total=event, unit="submission", file=sys.stderr, leave=False)
+        elif "it" in bar:
+            bar["it"].update(1)
+            if bar["it"].n >= bar["it"].total:
+                bar["it"].close()
+
+    return update
 
 
 def _report(course: object, args: argparse.Namespace) -> int:

@@ -100,6 +100,8 @@ class GradeOptions:
     feedback: bool = True
     # sandbox limits overriding c.SandboxExecutor.* (None: keep the course's); see grading.limits
     sandbox_limits: dict[str, float | None] = field(default_factory=dict)
+    # called with the number of submissions, then once with each result as it is saved
+    progress: Callable[[int | SubmissionResult], None] | None = None
 
 
 @dataclass
@@ -534,6 +536,8 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
             preflight(job("(instructor)", notebook, source, files))
         summary.preflight_seconds = time.perf_counter() - t0
         pending = {s: sum(p["key"].split("/")[0] == s for p in payloads) for s in students}
+        if options.progress is not None:
+            options.progress(sum(1 for n in pending.values() if n))
         outcomes: dict[str, list[Outcome]] = {s: [] for s in students}
         api = nbgrader_api(course, _autograde_config(run_dir))
         # 3. + 4. grade in parallel; save here, one submission at a time
@@ -549,6 +553,8 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
             t_save = time.perf_counter()
             _save_student(api, course, assignment, result, outcomes[student], run_dir, sanitized)
             result.save_seconds += time.perf_counter() - t_save
+            if options.progress is not None:
+                options.progress(result)
         # 5. feedback, export, results file
         graded = [r.student for r in results.values() if r.problem is None]
         if options.feedback:
