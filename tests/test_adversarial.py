@@ -14,8 +14,10 @@ hidden test text), and nothing outside the sandbox changes.
 from __future__ import annotations
 
 import hashlib
+import html
 import importlib
 import os
+import re
 import shutil
 import socket
 import sys
@@ -203,10 +205,14 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     _build(course, server.getsockname()[1])
     before = _fingerprint(course)
     started = time.time()
-    options = GradeOptions(workers=2, seed=SEED, timeout=CELL_TIMEOUT, feedback=False)
+    options = GradeOptions(workers=2, seed=SEED, timeout=CELL_TIMEOUT, feedback=True)
     summary = grade(course, ASSIGNMENT, options)
     cells = _cell_grades(course)
-    again = grade(course, ASSIGNMENT, GradeOptions(**{**options.__dict__, "students": REGRADED}))
+    again = grade(
+        course,
+        ASSIGNMENT,
+        GradeOptions(**{**options.__dict__, "students": REGRADED, "feedback": False}),
+    )
     cells_again = _cell_grades(course)
     connections = 0
     while True:
@@ -290,6 +296,28 @@ def test_case_scores_exactly_what_it_earned(run: Run, name: str) -> None:
             assert line not in cell.reason, f"{name}/{grade_id}: the reason shows hidden test text"
     if hasattr(case, "REASON"):
         assert any(case.REASON in c.reason for c in lost.values()), lost
+
+
+def test_no_feedback_shows_hidden_test_text(run: Run) -> None:
+    """Every graded submission's feedback, the attacks' included: no hidden line the student did
+    not write themselves (a solution may repeat a formula that a hidden helper also has)."""
+    pages = sorted(run.course.feedback.glob(f"*/{ASSIGNMENT}/{NOTEBOOK}.html"))
+    graded = {r.student for r in run.summary.results if r.problem is None}
+    assert {p.parent.parent.name for p in pages} == graded
+    hidden = [line for line in run.hidden if len(line) >= 20]
+    assert hidden
+    for page in pages:
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+        shown = {line.strip() for line in text.splitlines()}
+        student = page.parent.parent.name
+        submitted = run.course.submitted / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+        own = {
+            line.strip()
+            for c in nbformat.read(submitted, 4).cells
+            for line in c.source.splitlines()
+        }
+        assert "BEGIN HIDDEN" not in text, student
+        assert [line for line in hidden if line in shown and line not in own] == [], student
 
 
 def test_grading_again_changes_no_grade(run: Run) -> None:
