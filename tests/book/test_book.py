@@ -7,6 +7,7 @@ opened in headless Chromium with networking off and asked what a reader sees.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -89,10 +90,13 @@ def test_page_renders_offline(built_book: Path, page: str, tmp_path: Path) -> No
 
         # Every image has been fetched and decoded (a missing figure has naturalWidth 0).
         all_images = "Array.from(document.querySelectorAll('main img'))"
+        # As JSON text: a page without images gives "[]", which is truthy (a bare [] is not, and
+        # wait_for would poll it for its whole timeout).
         images = browser.wait_for(
-            f"{all_images}.every(i => i.complete) && {all_images}.map(i => [i.src, i.naturalWidth])"
+            f"{all_images}.every(i => i.complete) && "
+            f"JSON.stringify({all_images}.map(i => [i.src, i.naturalWidth]))"
         )
-        broken = [src for src, width in images or [] if width == 0]
+        broken = [src for src, width in json.loads(images or "[]") if width == 0]
         assert not broken, f"{page}: images that did not load: {broken}"
         if page in chapters():
             figures = browser.evaluate("document.querySelectorAll('.cell_output img').length")
