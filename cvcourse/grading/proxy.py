@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cvcourse.grading.sandbox import KernelDied, KernelStartError, StudentKernel
+from cvcourse.grading.sandbox import KernelDied, KernelStartError, KernelTimeout, StudentKernel
 from cvcourse.grading.wire import WireError, clean_text, decode, encode
 
 # Each test cell stops at its first failed call, so a function that kills its kernel every time
@@ -31,6 +31,10 @@ MAX_RESTARTS = 16
 
 class StudentError(Exception):
     """The student's code failed when a test called it; the message is the reason, one line."""
+
+
+class StudentTimeout(StudentError, TimeoutError):
+    """A call of the student's code ran past its time limit (its kernel was stopped)."""
 
 
 class GraderError(Exception):
@@ -90,21 +94,26 @@ class StudentSession:
             self._request(kernel, {"op": "run", "source": source}, replay=True)
         return kernel
 
-    def _left(self) -> float:
+    def _left(self, limit: float | None = None) -> float:
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise StudentError("the notebook ran out of time; later checks were not run")
-        return min(self.timeout, left)
+        return min(self.timeout, left, limit if limit is not None else self.timeout)
 
     def _request(
-        self, kernel: StudentKernel, message: dict[str, Any], replay: bool = False
+        self,
+        kernel: StudentKernel,
+        message: dict[str, Any],
+        replay: bool = False,
+        limit: float | None = None,
     ) -> dict[str, Any]:
         try:
-            return kernel.request(message, self._left())
+            return kernel.request(message, self._left(limit))
         except KernelDied as exc:
             self.deaths.append(str(exc))
             what = "replaying the notebook's cells" if replay else "this call"
-            raise StudentError(f"the kernel {exc} during {what}") from None
+            error = StudentTimeout if isinstance(exc, KernelTimeout) else StudentError
+            raise error(f"the kernel {exc} during {what}") from None
 
     def close(self) -> None:
         if self.kernel is not None:
@@ -133,6 +142,7 @@ class StudentSession:
         *,
         attr: str | None = None,
         invoke: bool = True,
+        limit: float | None = None,
     ) -> Any:
         """Call ``target`` (``{"name": ...}`` or ``{"handle": ...}``) in the kernel (module doc)."""
         kernel = self._live_kernel()
@@ -144,7 +154,7 @@ class StudentSession:
             message |= {"args": encode(list(args), self._handle_id), "kwargs": encode(kwargs)}
         except ValueError as exc:
             raise StudentError(f"{label}: cannot send the inputs ({exc})") from None
-        reply = self._request(kernel, message)
+        reply = self._request(kernel, message, limit=limit)
         if not reply.get("ok"):
             raise StudentError(f"{label} raised {_error_text(reply.get('error'))}")
         try:
@@ -211,11 +221,14 @@ class StudentFunction:
             raise AttributeError(attr)
         return self._session.call({"name": self.name}, self.name, (), {}, attr=attr, invoke=False)
 
-    def timed(self, args: tuple[Any, ...]) -> float:
-        """Seconds one call takes, measured here (the kernel's own clock is not trusted)."""
-        start = time.perf_counter()
-        self(*args)
-        return time.perf_counter() - start
+    def within(self, seconds: float) -> Callable[..., Any]:
+        """This function, stopped (``StudentTimeout``, a ``TimeoutError``) after ``seconds``."""
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            target = {"name": self.name}
+            return self._session.call(target, self.name, args, kwargs, limit=seconds)
+
+        return call
 
     def __repr__(self) -> str:
         return f"<the student's {self.name}>"

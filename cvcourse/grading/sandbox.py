@@ -74,6 +74,10 @@ class KernelDied(RuntimeError):
     """
 
 
+class KernelTimeout(KernelDied):
+    """The kernel ran past a request's time limit and was stopped."""
+
+
 # ----------------------------------------------------------------------------- availability
 def running_as_root() -> bool:
     return os.geteuid() == 0
@@ -443,11 +447,13 @@ class StudentKernel:
         if not self.alive:
             raise KernelDied(self.death or "is not running")
         assert self.process.stdin is not None
+        timed_out = False
         try:
             write_frame(self.process.stdin.fileno(), message)
             return self._read(timeout)
         except WireTimeout:
             problem = f"ran longer than {timeout:g} s and was stopped"
+            timed_out = True
         except WireClosed:
             self.process.wait()
             problem = self.death or _exit_reason(self.process.returncode)
@@ -456,7 +462,7 @@ class StudentKernel:
         if self.death is None:
             self.death = problem
         self.close()
-        raise KernelDied(self.death)
+        raise (KernelTimeout if timed_out else KernelDied)(self.death)
 
     def send_files(self, files: dict[str, bytes], timeout: float) -> None:
         encoded = [[name, base64.b64encode(data).decode()] for name, data in files.items()]
