@@ -18,10 +18,12 @@ import html
 import importlib
 import os
 import re
+import resource
 import shutil
 import socket
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
@@ -85,6 +87,8 @@ class Run:
     fingerprint_before: dict[str, str]
     fingerprint_after: dict[str, str]
     leftovers: list[str] = field(default_factory=list)
+    peak_disk_mb: float = 0.0  # of the grader's temporary folder, above where it started
+    peak_rss_mb: float = 0.0
 
 
 def _fingerprint(course: Course) -> dict[str, str]:
@@ -130,6 +134,29 @@ def _reasons(nb: nbformat.NotebookNode) -> dict[str, str]:
                 f"{e.get('ename', '')}: {e.get('evalue', '')}" for e in errors
             ).strip()
     return reasons
+
+
+class _DiskWatch:
+    """How far the free space of a folder's disk dropped, sampled every 0.2 s during a block."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.peak_mb = folder, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        start = shutil.disk_usage(self.folder).free
+        while not self._stop.wait(0.2):
+            used = (start - shutil.disk_usage(self.folder).free) / 2**20
+            self.peak_mb = max(self.peak_mb, used)
+
+    def __enter__(self) -> _DiskWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def _sandbox_leftovers(since: float) -> list[str]:
@@ -206,7 +233,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     before = _fingerprint(course)
     started = time.time()
     options = GradeOptions(workers=2, seed=SEED, timeout=CELL_TIMEOUT, feedback=True)
-    summary = grade(course, ASSIGNMENT, options)
+    with _DiskWatch(Path(tempfile.gettempdir())) as disk:
+        summary = grade(course, ASSIGNMENT, options)
     cells = _cell_grades(course)
     again = grade(
         course,
@@ -234,6 +262,14 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
         fingerprint_before=before,
         fingerprint_after=_fingerprint(course),
         leftovers=_sandbox_leftovers(since=started),
+        peak_disk_mb=disk.peak_mb,
+        # The largest process of the run, the grader's workers and the students' kernels alike
+        # (children that were waited for), and this process (preflight, saving).
+        peak_rss_mb=max(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        )
+        / 1024,
     )
 
 
@@ -323,6 +359,15 @@ def test_no_feedback_shows_hidden_test_text(run: Run) -> None:
 def test_grading_again_changes_no_grade(run: Run) -> None:
     assert {r.student for r in run.again.results} == set(REGRADED)
     assert run.cells_again == run.cells  # the regraded ones and everybody else: nothing lost
+
+
+def test_the_graders_own_memory_and_disk_stay_bounded(run: Run) -> None:
+    """The resource attacks (a 6 GB sparse file, a full working folder, 24 MB of empty dicts,
+    3 GB of shared memory, memory and fork bombs) cost the grader neither disk nor memory: the
+    student's folders are memory-backed and capped, replies are capped before they are read, and
+    the watchdog stops a sandbox at 2 GB (SANDBOX_CONFIG)."""
+    assert run.peak_disk_mb < 200, f"the grader's disk filled by {run.peak_disk_mb:.0f} MB"
+    assert run.peak_rss_mb < 3 * 1024, f"a process of the run reached {run.peak_rss_mb:.0f} MB"
 
 
 def test_nothing_outside_the_sandbox_changed(run: Run) -> None:

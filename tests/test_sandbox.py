@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -163,6 +165,20 @@ def test_a_dead_kernel_is_started_again_with_the_cells_so_far() -> None:
         assert session.restarts == 1
     finally:
         session.close()
+
+
+def test_folders_of_a_killed_grader_are_swept(tmp_path: Path) -> None:
+    from cvcourse.grading.sandbox import OWNER_FILE, SUPPORT_PREFIX, sweep_stale_support_dirs
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale, alive, foreign = (tmp_path / f"{SUPPORT_PREFIX}{n}" for n in ("a", "b", "c"))
+    for folder, pid in ((stale, dead.pid), (alive, os.getpid())):
+        folder.mkdir()
+        (folder / OWNER_FILE).write_text(str(pid))
+    foreign.mkdir()  # no owner file: not ours to remove
+    assert sweep_stale_support_dirs(tmp_path) == [stale]
+    assert alive.exists() and foreign.exists() and not stale.exists()
 
 
 def test_grading_refuses_to_run_unsandboxed_without_unsafe(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,7 +42,7 @@ from cvcourse.grading.judge import (
 from cvcourse.grading.limits import SandboxLimits
 from cvcourse.grading.protocol import CellRun, CellVerdict, Fault, Job, Outcome
 from cvcourse.grading.proxy import GraderError, StudentError, StudentFunction, StudentSession
-from cvcourse.grading.sandbox import SandboxPlan, StudentKernel
+from cvcourse.grading.sandbox import SandboxPlan, StudentKernel, sweep_stale_support_dirs
 from cvcourse.grading.wire import clean_text
 
 TESTS_ONLY_TAG = "tests-only"
@@ -53,6 +53,7 @@ class KernelPool:
     """Warm kernels: one spare starts as soon as the previous one is taken (each used once)."""
 
     def __init__(self) -> None:
+        sweep_stale_support_dirs()  # what a grader killed earlier on this machine left behind
         self.spare: StudentKernel | None = None
         self.references: dict[tuple[str, SandboxPlan], StudentSession] = {}
 

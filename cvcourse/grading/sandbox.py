@@ -273,9 +273,35 @@ MASKED_MODULE = (
 )
 
 
+SUPPORT_PREFIX = "cvcourse-kernel-"
+OWNER_FILE = "owner.pid"
+
+
+def sweep_stale_support_dirs(base: Path | None = None) -> list[Path]:
+    """Remove kernel folders whose grader process is gone (killed before it could clean up).
+
+    Its sandboxes died with it (``--die-with-parent``); only the folder stays behind.
+    """
+    removed = []
+    for folder in Path(base or tempfile.gettempdir()).glob(SUPPORT_PREFIX + "*"):
+        try:
+            pid = int((folder / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # not ours, or still being set up
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+        except PermissionError:
+            pass  # alive, someone else's
+    return removed
+
+
 def _support_dir() -> Path:
     """A host folder with the kernel's files and the masking module (removed on close)."""
-    folder = Path(tempfile.mkdtemp(prefix="cvcourse-kernel-"))
+    folder = Path(tempfile.mkdtemp(prefix=SUPPORT_PREFIX))
+    (folder / OWNER_FILE).write_text(str(os.getpid()))
     os.chmod(folder, 0o755)
     (folder / "kernel").mkdir(mode=0o755)
     here = Path(__file__).resolve().parent
