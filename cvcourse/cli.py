@@ -1,7 +1,8 @@
 """``cvcourse``: the instructor's command, wrapping nbgrader for this course.
 
     cvcourse release <assignment>              student version, checked to leak nothing
-    cvcourse grade <assignment> [--student ID]  autograde (sandboxed, parallel), feedback, CSV
+    cvcourse grade <assignment> [--student ID]  autograde new or changed submissions (sandboxed,
+                                                parallel), feedback, CSV; --force: all again
     cvcourse report <assignment> [--format F]   points per student and test, reason of each loss
 
 Bad input (a wrong name, a missing or corrupt file, a corrupt gradebook) is answered with one line
@@ -19,6 +20,7 @@ from typing import NoReturn
 
 EXIT_BAD_INPUT = 2
 EXIT_GRADER_FAULT = 3  # the grader itself failed: nothing of it reached the gradebook
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports it
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--seed", type=int, help="seed of the hidden inputs (default: fresh)")
     grade.add_argument("--timeout", type=float, help="seconds per cell (default: course config)")
     grade.add_argument("--no-feedback", action="store_true", help="skip generate_feedback")
+    grade.add_argument(
+        "--force",
+        action="store_true",
+        help="grade again submissions already graded (default: only new or changed ones)",
+    )
     limits = grade.add_argument_group("sandbox limits (default: c.SandboxExecutor.* in the config)")
     limits.add_argument("--memory-mb", type=int, metavar="MB", help="memory of the whole sandbox")
     limits.add_argument("--max-procs", type=int, metavar="N", help="processes and threads")
@@ -87,6 +94,7 @@ def _grade(course: object, args: argparse.Namespace) -> int:
         seed=args.seed,
         timeout=args.timeout,
         feedback=not args.no_feedback,
+        force=args.force,
         sandbox_limits={
             "memory_mb": args.memory_mb,
             "max_procs": args.max_procs,
@@ -104,12 +112,25 @@ def _grade(course: object, args: argparse.Namespace) -> int:
         )
     for result in summary.skipped:
         print(f"cvcourse: error: {result.student!r}: {result.problem}", file=sys.stderr)
+    if summary.unchanged:
+        print(
+            f"already graded, unchanged since: {len(summary.unchanged)} submission(s) "
+            "(--force grades them again)"
+        )
     print(
         f"graded {len(summary.graded)} submission(s) of {summary.assignment} in "
         f"{summary.total_seconds:.1f} s "
         f"(preflight {summary.preflight_seconds:.1f} s, seed {summary.seed})"
     )
-    print(f"grades: {summary.grades_csv}")
+    if summary.grades_csv is not None:
+        print(f"grades: {summary.grades_csv}")
+    if summary.interrupted:
+        print(
+            "cvcourse: error: interrupted; the grades saved so far are kept, and the same "
+            "command grades the rest",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     if summary.grader_faults:
         first = summary.grader_faults[0]
         print(
@@ -167,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         print("cvcourse: error: interrupted (grades saved so far are kept)", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -239,7 +239,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     again = grade(
         course,
         ASSIGNMENT,
-        GradeOptions(**{**options.__dict__, "students": REGRADED, "feedback": False}),
+        GradeOptions(
+            **{**options.__dict__, "students": REGRADED, "feedback": False, "force": True}
+        ),
     )
     cells_again = _cell_grades(course)
     connections = 0

@@ -153,7 +153,7 @@ def test_grade_reports_a_corrupt_notebook_and_grades_the_rest(released: Path) ->
     lost = [r for r in data["rows"] if r["points"] < r["max_points"]]
     assert lost and all(r["reason"].startswith("box_area: ") for r in lost)
     # The reasons come from the run's results file, not from the autograded notebooks.
-    assert (released / ".cvcourse" / "results" / "toy.json").is_file()
+    assert (released / ".cvcourse" / "results" / "toy" / "wrong.json").is_file()
     shutil.rmtree(released / "autograded" / "wrong")
     without = subprocess.run(
         [sys.executable, "-m", "cvcourse.cli", "--course", str(released), "report", "toy",

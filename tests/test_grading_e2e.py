@@ -278,7 +278,7 @@ def test_grading_again_gives_identical_grades(graded: Graded) -> None:
     flags = [arg for s in students for arg in ("--student", s)]
     again = cvcourse(
         "--course", str(graded.course.root), "grade", ASSIGNMENT, *flags, "--workers", "2",
-        "--timeout", "40", "--seed", str(SEED + 1), "--no-feedback", *sandbox_flags(),
+        "--timeout", "40", "--seed", str(SEED + 1), "--no-feedback", "--force", *sandbox_flags(),
     )  # fmt: skip
     assert again.returncode == 0, again.stderr
     with Gradebook(graded.course.db_url, course_id=graded.course.course_id) as gb:

@@ -21,7 +21,8 @@ from cvcourse.grading.submissions import build_submission
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
-OPTIONS = dict(workers=1, seed=5, feedback=False, timeout=30.0)
+# force: these tests grade the same submissions again on purpose
+OPTIONS = dict(workers=1, seed=5, feedback=False, timeout=30.0, force=True)
 
 
 @pytest.fixture
@@ -64,8 +65,8 @@ def test_a_kernel_that_cannot_start_is_the_graders_fault_and_saves_nothing(
     assert {r.student for r in summary.grader_faults} == {"good", "wrong"}
     assert all("disk full" in (r.problem or "") for r in summary.grader_faults)
     assert _scores(graded) == {"good": 3.0, "wrong": 1.0}  # the earlier grades, untouched
-    results = json.loads((graded.root / ".cvcourse/results/toy.json").read_text())
-    assert results["good"]["result"]["score"] == 3.0  # the last good run's word stays
+    results = json.loads((graded.root / ".cvcourse/results/toy/good.json").read_text())
+    assert results["result"]["score"] == 3.0  # the last good run's word stays
 
 
 def test_a_broken_instructor_notebook_stops_the_run_before_any_grade(graded: Course) -> None:

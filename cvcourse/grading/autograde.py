@@ -18,8 +18,12 @@ The flow for one assignment (nbgrader stays the system of record):
    nbgrader's ``SaveAutoGrades`` records the scores and ``autograded/`` holds the judged notebooks.
    An outcome with a **grader fault** is never saved: the earlier grade stays, the run reports it
    and exits non-zero;
-5. **feedback** (hidden tests stripped), **export** to ``grades.csv`` and the run's **results
-   file** (every outcome, for ``cvcourse report``).
+5. **feedback** (hidden tests stripped) as each grade is saved, **export** to ``grades.csv``.
+
+Each saved student's results file (every outcome, for ``cvcourse report``, and the fingerprint of
+what was graded) is written as soon as their grade is saved. Grading again therefore picks up only
+students who were not graded yet or whose submission or assignment changed (``force`` grades
+everyone again), and Ctrl-C stops the run after the submission being saved, losing nothing saved.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import logging
 import os
 import secrets
 import shutil
+import signal
 import stat
 import threading
 import time
@@ -70,7 +75,7 @@ from cvcourse.grading.protocol import (
     outcome_from_json,
     to_json,
 )
-from cvcourse.grading.results import write_results
+from cvcourse.grading.results import fingerprint, read_results, write_result
 
 # nbgrader's sanitizing, with the cells' flags restored first (see RestoreCellFlags).
 SANITIZE = [
@@ -98,6 +103,8 @@ class GradeOptions:
     seed: int | None = None
     timeout: float | None = None
     feedback: bool = True
+    # grade again students whose submission and assignment are unchanged since their last grade
+    force: bool = False
     # sandbox limits overriding c.SandboxExecutor.* (None: keep the course's); see grading.limits
     sandbox_limits: dict[str, float | None] = field(default_factory=dict)
     # called with the number of submissions, then once with each result as it is saved
@@ -126,6 +133,9 @@ class GradeSummary:
     preflight_seconds: float = 0.0
     total_seconds: float = 0.0
     grades_csv: Path | None = None
+    # graded before, and neither their submission nor the assignment changed since (not --force)
+    unchanged: list[str] = field(default_factory=list)
+    interrupted: bool = False  # Ctrl-C: the submissions saved so far are kept, the rest wait
 
     @property
     def graded(self) -> list[SubmissionResult]:
@@ -266,17 +276,30 @@ def _grade_payload(payload: dict[str, str]) -> dict[str, str]:
     return {"key": payload["key"], "outcome": to_json(grade_job(job_from_json(payload["job"])))}
 
 
+def _warm_payload(payload: dict[str, str]) -> None:
+    """Warm a worker for the payload's assignment (see :func:`cvcourse.grading.runner.warm`)."""
+    from cvcourse.grading.runner import warm
+
+    warm(job_from_json(payload["job"]))
+
+
 def _run_all(
     payloads: list[dict[str, Any]],
     workers: int,
     scheduler: str | None,
     cluster_ready: Callable[[], Any],
+    stop: threading.Event,
 ) -> Iterator[dict[str, Any]]:
-    """Execute payloads; yields results as they complete (inline when ``workers`` is 1)."""
+    """Execute payloads; yields results as they complete (inline when ``workers`` is 1).
+
+    Ends early, leaving the rest undone, once ``stop`` is set.
+    """
     if not payloads:
         return
     if scheduler is None and workers <= 1:
         for payload in payloads:
+            if stop.is_set():
+                return
             yield _grade_payload(payload)
         return
     from distributed import TimeoutError as DaskTimeoutError
@@ -290,7 +313,7 @@ def _run_all(
         for p in payloads
     }
     idle_since: float | None = None
-    while futures:
+    while futures and not stop.is_set():
         try:
             done = wait(
                 list(futures), timeout=WORKERLESS_POLL_SECONDS, return_when="FIRST_COMPLETED"
@@ -302,6 +325,8 @@ def _run_all(
             try:
                 yield future.result()
             except Exception as exc:  # a worker lost for good: run it here rather than lose it
+                if stop.is_set():  # (Ctrl-C in a terminal reaches the local workers too)
+                    return
                 logging.getLogger(__name__).warning("re-running %s here: %s", payload["key"], exc)
                 yield _grade_payload(payload)
         if done:
@@ -328,6 +353,7 @@ class _Cluster:
         self.cluster: Any = None
         self.error: BaseException | None = None
         self.thread: threading.Thread | None = None
+        self.warming: list[Any] = []  # futures of the warm-up tasks (dropped ones are cancelled)
         if scheduler is not None or workers > 1:
             self.thread = threading.Thread(target=self._start, daemon=True)
             self.thread.start()
@@ -350,6 +376,30 @@ class _Cluster:
                 self.client = Client(self.cluster)
         except BaseException as exc:  # reported when the client is needed
             self.error = exc
+
+    def warm(self, payload: dict[str, str]) -> None:
+        """Once the cluster is up, warm every worker for ``payload``'s assignment (background)."""
+        if self.thread is None:
+            return
+
+        def submit() -> None:
+            self.thread.join(timeout=CLUSTER_START_SECONDS)  # type: ignore[union-attr]
+            if self.client is None:
+                return
+            with contextlib.suppress(Exception):  # warming is an optimisation, never a failure
+                for address in self.client.scheduler_info().get("workers", {}):
+                    self.warming.append(
+                        self.client.submit(
+                            _warm_payload,
+                            payload,
+                            workers=[address],
+                            allow_other_workers=False,
+                            pure=False,
+                            key=f"cvcourse-warm-{secrets.token_hex(4)}",
+                        )  # fmt: skip
+                    )
+
+        threading.Thread(target=submit, daemon=True).start()
 
     def ready(self) -> Any:
         if self.thread is not None:
@@ -474,6 +524,16 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
     limits = sandbox_limits(course, options)
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
     summary = GradeSummary(assignment, seed)
+    prints = {
+        s: fingerprint(course.source / assignment, course.submitted / s / assignment)
+        for s in students
+    }
+    if not options.force:
+        summary.unchanged = already_graded(course, assignment, prints)
+        students = [s for s in students if s not in summary.unchanged]
+        if not students:
+            summary.total_seconds = time.perf_counter() - started
+            return summary
     config = course.config()
     sources = {p.stem: nbformat.read(p, as_version=4) for p in course.source_notebooks(assignment)}
 
@@ -495,6 +555,8 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
 
     run_dir = course.root / JUDGED_DIR / f"{assignment}-{secrets.token_hex(4)}"
     sanitized: dict[str, NotebookNode] = {}
+    signal_guard = _StopOnInterrupt()
+    stop = signal_guard.stop
     cluster = _Cluster(options.workers, options.scheduler)
     try:
         # 1. sanitize (the cluster starts meanwhile)
@@ -529,7 +591,10 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
                     }
                 )
         payloads = [p for p in payloads if results[p["key"].split("/")[0]].problem is None]
-        # 2. preflight: the instructor's notebooks through the same sandbox and judge
+        # 2. preflight: the instructor's notebooks through the same sandbox and judge, while the
+        # workers start their kernels for this assignment
+        if payloads:
+            cluster.warm(payloads[0])
         t0 = time.perf_counter()
         for notebook, source in sources.items():
             files, _ = submission_files(course, assignment, None, limits.workdir_mb * MB)
@@ -541,7 +606,8 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
         outcomes: dict[str, list[Outcome]] = {s: [] for s in students}
         api = nbgrader_api(course, _autograde_config(run_dir))
         # 3. + 4. grade in parallel; save here, one submission at a time
-        for done in _run_all(payloads, options.workers, options.scheduler, cluster.ready):
+        running = _run_all(payloads, options.workers, options.scheduler, cluster.ready, stop)
+        for done in running:
             outcome = outcome_from_json(done["outcome"])
             student = outcome.student
             result = results[student]
@@ -552,33 +618,31 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
                 continue
             t_save = time.perf_counter()
             _save_student(api, course, assignment, result, outcomes[student], run_dir, sanitized)
+            if options.feedback and result.score is not None:
+                feedback = api.generate_feedback(assignment, student)
+                if not feedback["success"]:
+                    result.note = "feedback failed: " + _last_line(feedback)
             result.save_seconds += time.perf_counter() - t_save
+            if result.fault != Fault.GRADER.value:  # a grader fault keeps the last good word
+                entry = _entry(result, outcomes[student], seed, prints[student])
+                write_result(course.root, assignment, student, entry)
             if options.progress is not None:
                 options.progress(result)
-        # 5. feedback, export, results file
-        graded = [r.student for r in results.values() if r.problem is None]
-        if options.feedback:
-            for student in graded:
-                outcome = api.generate_feedback(assignment, student)
-                if not outcome["success"]:
-                    results[student].note = "feedback failed: " + _last_line(outcome)
+            if stop.is_set():  # Ctrl-C: what is saved stays; a new run grades the rest
+                break
+        summary.interrupted = stop.is_set()
+        # 5. export; the results of students whose submission could not be graded at all
         summary.grades_csv = export_csv(course)
-        summary.results = [results[s] for s in students]
-        write_results(
-            course.root,
-            assignment,
-            {
-                r.student: {
-                    "result": asdict(r),
-                    "outcomes": [json.loads(to_json(o)) for o in outcomes.get(r.student, [])],
-                    "seed": summary.seed,
-                }
-                for r in summary.results
-                # A grader fault keeps what the last good run said about that student.
-                if r.fault != Fault.GRADER.value
-            },
-        )
+        summary.results = [
+            r for r in results.values() if not summary.interrupted or r.score is not None
+        ]
+        for r in summary.results:
+            if r.score is None and r.fault == Fault.STUDENT.value:
+                write_result(
+                    course.root, assignment, r.student, _entry(r, [], seed, prints[r.student])
+                )
     finally:
+        signal_guard.restore()
         cluster.close()
         close_pool()
         # The judged notebooks were this run's staging area (each run has its own folder):
@@ -588,6 +652,55 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
             (course.root / JUDGED_DIR).rmdir()  # only when no other grading run uses it
     summary.total_seconds = time.perf_counter() - started
     return summary
+
+
+def already_graded(course: Course, assignment: str, prints: dict[str, str]) -> list[str]:
+    """Students whose last good grade was given to exactly this submission of this assignment.
+
+    The gradebook must still hold their submission: a results file alone proves nothing.
+    """
+    previous = read_results(course.root, assignment)
+    same = [
+        s
+        for s, digest in prints.items()
+        if previous.get(s, {}).get("fingerprint") == digest
+        and previous[s].get("result", {}).get("score") is not None
+    ]
+    with Gradebook(course.db_url, course_id=course.course_id) as gb:
+        in_gradebook = {s.student.id for s in gb.find_assignment(assignment).submissions}
+    return [s for s in same if s in in_gradebook]
+
+
+def _entry(
+    result: SubmissionResult, outcomes: list[Outcome], seed: int, digest: str
+) -> dict[str, Any]:
+    return {
+        "result": asdict(result),
+        "outcomes": [json.loads(to_json(o)) for o in outcomes],
+        "seed": seed,
+        "fingerprint": digest,
+    }
+
+
+class _StopOnInterrupt:
+    """The first Ctrl-C asks the run to stop after the submission being saved; a second one
+    interrupts at once. Only the main thread can own signals: elsewhere this does nothing."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self._previous: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+
+    def restore(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
 
 
 def _save_student(

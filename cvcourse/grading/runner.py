@@ -66,6 +66,14 @@ class KernelPool:
         self.spare = StudentKernel(plan)  # warms up while this submission is graded
         return kernel
 
+    def prepare(self, plan: SandboxPlan) -> None:
+        """Have a spare kernel for ``plan`` started and ready (torch imported)."""
+        if self.spare is None or self.spare.plan != plan or not self.spare.alive:
+            if self.spare is not None:
+                self.spare.close()
+            self.spare = StudentKernel(plan)
+        self.spare.wait_ready()
+
     def reference(self, source: NotebookNode, plan: SandboxPlan, timeout: float) -> StudentSession:
         """The instructor's solution, run in its own sandbox with the same limits (cached)."""
         digest = hashlib.sha256(nbformat.writes(source).encode()).hexdigest()
@@ -97,6 +105,27 @@ atexit.register(POOL.close)
 def close_pool() -> None:
     """Close this process's spare and reference kernels (the end of a grading run)."""
     POOL.close()
+
+
+def warm(job: Job) -> None:
+    """Make this worker ready for ``job``'s assignment before its first submission arrives.
+
+    Starts the spare student kernel and, if the tests time anything, the reference kernel, so
+    that neither cost lands on the first submission (runs while the preflight does). A failure
+    here is left to the first real job, which reports it as the grader's fault.
+    """
+    try:
+        plan = _plan(job)
+        source = nbformat.reads(job.source, as_version=4)
+        if _has_timed_checks(source):
+            POOL.reference(source, plan, plan.limits.timeout)
+        POOL.prepare(plan)
+    except Exception:  # noqa: BLE001 - reported by the job that meets it, never here
+        pass
+
+
+def _has_timed_checks(source: NotebookNode) -> bool:
+    return any("expect_fast" in c.source for c in source.cells if is_test_cell(c))
 
 
 # ----------------------------------------------------------------------------- cells
@@ -172,7 +201,7 @@ def _grade(job: Job, outcome: Outcome) -> None:
 
     t0 = time.perf_counter()
     twins: dict[str, StudentFunction] = {}
-    if any("expect_fast" in c.source for c in source.cells if is_test_cell(c)):
+    if _has_timed_checks(source):
         reference = POOL.reference(source, plan, limits.timeout)
         twins = {name: StudentFunction(reference, name) for name in solutions}
     deadline = time.monotonic() + limits.notebook_timeout
