@@ -47,9 +47,11 @@ def _ensure_user() -> pwd.struct_passwd:
 
 @contextmanager
 def _interpreter_reachable() -> Iterator[None]:
-    """Let others traverse the folders above the real interpreter, for the duration only."""
+    """Let others traverse the folders above the real interpreter and this repository, for the
+    duration only."""
     changed: list[tuple[Path, int]] = []
-    for folder in Path(os.path.realpath(sys.executable)).parents:
+    folders = {*Path(os.path.realpath(sys.executable)).parents, *REPO.parents}
+    for folder in sorted(folders):
         mode = folder.stat().st_mode
         if not mode & stat.S_IXOTH:
             changed.append((folder, mode))
@@ -89,9 +91,40 @@ def test_an_ordinary_user_grades_sandboxed_with_the_same_scores() -> None:
         assert "--unsafe" not in done.stderr
         with Gradebook(Course.open(course.root).db_url, course_id="cvcourse") as gb:
             scores = {s: gb.find_submission(ASSIGNMENT, s).score for s in ("ada", "bob", "eve")}
-        points = {"test_box_iou_slides": 2, "test_box_iou_edges": 3, "test_box_iou_random": 3}
+        points = {
+            "test_box_iou_slides": 2,
+            "test_box_iou_edges": 3,
+            "test_box_iou_random": 3,
+            "test_box_iou_speed": 2,
+        }
         assert scores["ada"] == 29
         assert scores["bob"] == 29 - sum(points[g] for g in mistake.loses)
         assert scores["eve"] == 29 - 3  # the course stayed invisible: box_convert was wrong
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_adversarial_suite_holds_for_an_ordinary_user() -> None:
+    """tests/test_adversarial.py, whole, run by pytest as an ordinary user (as root: by the user
+    this module makes): every attack earns exactly what it earns as root."""
+    command = [sys.executable, "-m", "pytest", "tests/test_adversarial.py", "-q", "-x"]
+    command += ["-p", "no:cacheprovider"]
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_WAIT_POLICY": "PASSIVE",
+    }
+    if os.geteuid() == 0:
+        user = _ensure_user()
+        command = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", USER, "--", *command]
+        env["HOME"] = user.pw_dir
+    else:
+        env["HOME"] = os.environ.get("HOME", "/tmp")
+    with _interpreter_reachable():
+        done = subprocess.run(
+            command, cwd=REPO, capture_output=True, text=True, env=env, timeout=1800
+        )
+    tail = (done.stdout + done.stderr)[-3000:]
+    assert done.returncode == 0, tail
+    assert " passed" in done.stdout and " failed" not in done.stdout, tail

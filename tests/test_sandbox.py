@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from cvcourse.grading.limits import MB, SandboxLimits
-from cvcourse.grading.proxy import StudentError, StudentFunction, StudentSession
+from cvcourse.grading.proxy import RemoteObject, StudentError, StudentFunction, StudentSession
 from cvcourse.grading.sandbox import (
     SANDBOX_ENV,
     KernelDied,
@@ -137,6 +137,23 @@ def test_calls_bring_back_data_and_mutation(kernel: StudentKernel) -> None:
     session.run_cell("def g():\n    raise ValueError('no')")
     with pytest.raises(StudentError, match="g raised ValueError: no"):
         StudentFunction(session, "g")()
+
+
+@needs_bwrap
+def test_timed_calls_use_kept_inputs_and_bring_back_a_digest(kernel: StudentKernel) -> None:
+    session = StudentSession(lambda: kernel, {}, timeout=30, deadline=1e18)
+    session.run_cell("import torch\ndef f(x, y):\n    return [x * y, int(x.numel())]")
+    f = StudentFunction(session, "f")
+    x, y = torch.arange(6.0).reshape(2, 3), torch.full((2, 3), -2.0)
+    with f.kept((x, y)) as kept:
+        assert len(kept) == 2 and all(isinstance(k, RemoteObject) for k in kept)
+        digest = f.timed(kept)
+        assert f.timed(kept) == digest  # the kept inputs stay for the next call
+    shape, dtype = digest[0]["shape"], digest[0]["dtype"]
+    assert (shape, dtype, digest[1]) == ([2, 3], "torch.float32", 6.0)
+    assert digest[0]["sum"] == -30.0 and digest[0]["abs"] == 30.0
+    with pytest.raises(StudentError, match="gone|no object"):  # dropped after the block
+        f.timed(kept)
 
 
 @needs_bwrap

@@ -25,6 +25,7 @@ that is right given the student's own ``box_iou`` passes, so one bug is charged 
 from __future__ import annotations
 
 import contextlib
+import math
 import signal
 import threading
 import time
@@ -239,14 +240,22 @@ def expect_fast(
     Locally the kernel times ``function`` against ``reference`` (say ``torchvision.ops.box_iou``).
     When judging, ``function`` is the student's function in the sandbox and the reference is the
     instructor's solution of the same name in an identical sandbox: both are timed from the
-    grader's clock, interleaved call by call, so both see the same load. Only the time is judged
-    here: whether the values are right is the business of the other checks, so a wrong result is
-    not charged twice (the inputs are drawn at grading time, so no answer can be cached).
+    grader's clock, interleaved call by call, so both see the same load; the inputs are sent once
+    and only a digest of each result comes back, so copying data does not dilute the ratio. The
+    timed result must agree with the reference's (sums of the result): a function that is fast
+    because it returns something cheap does not earn the speed points (the inputs are drawn at
+    grading time, so no answer can be cached).
     """
     twin = getattr(function, "twin", None) if _state["judging"] else None
     try:
         if twin is not None:
-            t_fn, t_ref = _race(function, twin, args, repeat, max_ratio)
+            t_fn, t_ref, wrong = _race(function, twin, args, repeat, max_ratio)
+            if wrong:
+                _verdict(
+                    key, msg, f"the timed call's result is wrong ({wrong}): only the time of a "
+                    "right answer counts"
+                )  # fmt: skip
+                return
         else:
             t_ref = _best_of(lambda: reference(*args), repeat, None)
             limit = _cut_off(max_ratio, t_ref)
@@ -270,23 +279,70 @@ def _cut_off(max_ratio: float, t_ref: float) -> float:
 
 def _race(
     function: Any, twin: Any, args: tuple[Any, ...], repeat: int, max_ratio: float
-) -> tuple[float, float]:
-    """Best times of ``function`` and ``twin``, called alternately (the first round warms up).
+) -> tuple[float, float, str]:
+    """Best times of ``function`` and ``twin``, called alternately (the first round warms up),
+    and why the timed result does not count ("" when it does).
 
-    The student's calls are stopped at :func:`_cut_off` of the reference's first time, so a Python
-    loop costs about a second, not minutes (``TimeoutError``).
+    The inputs are sent to each kernel once, and each timed call brings back only a digest of
+    its result, so the times are the two computations, not the copying of data (which would
+    dilute the ratio, most under load). The student's calls are stopped at :func:`_cut_off` of
+    the reference's first time, so a Python loop costs about a second, not minutes
+    (``TimeoutError``). A timed call must compute what the reference computes: its digest is
+    compared with the reference's, so returning something cheap from a slow function does not
+    buy the speed points.
     """
-    start = time.perf_counter()
-    twin(*args)
-    limited = function.within(_cut_off(max_ratio, time.perf_counter() - start))
-    mine, theirs = [], []
-    for round_ in range(repeat + 1):
-        pair = [(limited, mine), (twin, theirs)]
-        for f, times in pair if round_ % 2 else reversed(pair):
-            start = time.perf_counter()
-            f(*args)
-            times.append(time.perf_counter() - start)
-    return min(mine[1:]), min(theirs[1:])
+    with function.kept(args) as mine_in, twin.kept(args) as theirs_in:
+        start = time.perf_counter()
+        expected = twin.timed(theirs_in)
+        cut_off = _cut_off(max_ratio, time.perf_counter() - start)
+        mine, theirs = [], []
+        got = None
+        for round_ in range(repeat + 1):
+            calls = [("mine", mine), ("theirs", theirs)]
+            for who, times in calls if round_ % 2 else reversed(calls):
+                start = time.perf_counter()
+                if who == "mine":
+                    got = function.timed(mine_in, cut_off)
+                else:
+                    twin.timed(theirs_in)
+                times.append(time.perf_counter() - start)
+    return min(mine[1:]), min(theirs[1:]), _digest_difference(got, expected)
+
+
+def _digest_difference(got: Any, expected: Any, where: str = "the result") -> str:
+    """Why two result digests (see ``student_kernel.digest``) differ; "" if they agree."""
+    if isinstance(expected, dict) and "shape" in expected:
+        if not (isinstance(got, dict) and "shape" in got):
+            return f"{where} is not a tensor"
+        if got["shape"] != expected["shape"]:
+            return f"{where} has shape {tuple(got['shape'])}, expected {tuple(expected['shape'])}"
+        for key in ("sum", "abs"):
+            a, b = got.get(key), expected.get(key)
+            if isinstance(a, str) or isinstance(b, str):
+                if a != b:
+                    return f"{where} holds {a} values"
+            elif not math.isclose(a, b, rel_tol=1e-4, abs_tol=1e-6 * (1 + abs(expected["abs"]))):
+                return f"{where} differs from the reference's"
+        return ""
+    if isinstance(expected, list):
+        if not isinstance(got, list) or len(got) != len(expected):
+            return f"{where} has a different structure"
+        for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+            why = _digest_difference(g, e, f"{where}[{i}]")
+            if why:
+                return why
+        return ""
+    if isinstance(expected, dict):
+        if not isinstance(got, dict) or set(got) != set(expected):
+            return f"{where} has different keys"
+        for k in expected:
+            why = _digest_difference(got[k], expected[k], f"{where}[{k!r}]")
+            if why:
+                return why
+        return ""
+    if isinstance(expected, float) and isinstance(got, float):
+        return "" if math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-9) else f"{where} differs"
+    return "" if got == expected else f"{where} differs"
 
 
 def _best_of(f: Callable[[], Any], repeat: int, limit: tuple[str, str, float] | None) -> float:

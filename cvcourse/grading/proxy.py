@@ -17,8 +17,9 @@ only its own tests and those of functions that call it.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from cvcourse.grading.sandbox import KernelDied, KernelStartError, KernelTimeout, StudentKernel
@@ -143,13 +144,17 @@ class StudentSession:
         attr: str | None = None,
         invoke: bool = True,
         limit: float | None = None,
+        digest: bool = False,
     ) -> Any:
-        """Call ``target`` (``{"name": ...}`` or ``{"handle": ...}``) in the kernel (module doc)."""
+        """Call ``target`` (``{"name": ...}`` or ``{"handle": ...}``) in the kernel (module doc).
+
+        With ``digest``, the kernel replies with a digest of the result only (timed calls).
+        """
         kernel = self._live_kernel()
         if "handle" in target and target.get("generation") != self.generation:
             raise StudentError(f"{label}: the object is gone (its kernel was restarted)")
         message = {"op": "call", **{k: v for k, v in target.items() if k != "generation"}}
-        message |= {"attr": attr, "invoke": invoke}
+        message |= {"attr": attr, "invoke": invoke, "digest": digest}
         try:
             message |= {"args": encode(list(args), self._handle_id), "kwargs": encode(kwargs)}
         except ValueError as exc:
@@ -165,6 +170,38 @@ class StudentSession:
         if isinstance(after, list) and len(after) == len(args):
             _write_back(args, after)
         return value
+
+    def put(self, values: tuple[Any, ...]) -> list[RemoteObject]:
+        """Keep ``values`` in the kernel; remote handles to pass to later calls."""
+        kernel = self._live_kernel()
+        try:
+            message = {"op": "put", "value": encode(list(values))}
+        except ValueError as exc:
+            raise StudentError(f"cannot send the inputs ({exc})") from None
+        reply = self._request(kernel, message)
+        if not reply.get("ok"):
+            raise StudentError(f"the kernel refused the inputs ({_error_text(reply.get('error'))})")
+        try:
+            kept = decode(reply.get("value"), self._resolve)
+        except (WireError, RecursionError) as exc:
+            raise StudentError(f"the kernel's reply is refused ({exc})") from None
+        if not (
+            isinstance(kept, list)
+            and len(kept) == len(values)
+            and all(isinstance(k, RemoteObject) for k in kept)
+        ):
+            raise StudentError("the kernel did not keep the inputs")
+        return kept
+
+    def drop(self, kept: list[RemoteObject]) -> None:
+        """Forget values kept by :meth:`put` (a long-lived reference kernel must not grow)."""
+        if self.kernel is None or not self.kernel.alive:
+            return
+        handles = [k._handle for k in kept if k._generation == self.generation]
+        try:
+            self._request(self.kernel, {"op": "drop", "handles": handles})
+        except StudentError:
+            pass
 
     def _resolve(self, handle: int, type_name: str) -> RemoteObject:
         return RemoteObject(self, handle, type_name, self.generation)
@@ -229,6 +266,24 @@ class StudentFunction:
             return self._session.call(target, self.name, args, kwargs, limit=seconds)
 
         return call
+
+    @contextlib.contextmanager
+    def kept(self, args: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+        """``args`` kept in this function's kernel for the duration (see :meth:`timed`)."""
+        handles = self._session.put(args)
+        try:
+            yield tuple(handles)
+        finally:
+            self._session.drop(handles)
+
+    def timed(self, kept: tuple[Any, ...], limit: float | None = None) -> Any:
+        """Call on inputs :meth:`kept` in the kernel; only a digest of the result comes back.
+
+        So a timed call costs the student's computation and not the copying of inputs and
+        results, which would otherwise dilute the ratio against the reference.
+        """
+        target = {"name": self.name}
+        return self._session.call(target, self.name, kept, {}, limit=limit, digest=True)
 
     def __repr__(self) -> str:
         return f"<the student's {self.name}>"

@@ -11,7 +11,10 @@ frame each way (see :mod:`cvcourse.grading.wire`):
   returning whether it raised and what it printed (bounded);
 * ``{"op": "call", "name" | "handle", "attr", "args", "kwargs"}``: call a function of the
   notebook (or a method of an object kept here) on decoded inputs; return the encoded result and
-  the tensor arguments as they are after the call (so the grader sees any mutation);
+  the tensor arguments as they are after the call (so the grader sees any mutation); with
+  ``"digest": true`` (timed calls) only a :func:`digest` of the result;
+* ``{"op": "put", "value": [...]}``: keep values here (a timed call's inputs, sent once) and
+  return their handles; ``{"op": "drop", "handles": [...]}`` forgets them;
 * ``{"op": "exit"}``.
 
 Nothing of the tests ever reaches this process: no expected value, reference, hidden test source
@@ -24,6 +27,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import math
 import os
 import sys
 from pathlib import Path
@@ -102,6 +106,12 @@ class Kernel:
             return self.run(str(request["source"]))
         if op == "call":
             return self.call(request)
+        if op == "put":
+            return self.put(request)
+        if op == "drop":
+            for handle in request.get("handles", []):
+                self.handles.pop(int(handle), None)
+            return {"ok": True}
         return {"ok": False, "error": {"ename": "ProtocolError", "evalue": f"unknown op {op!r}"}}
 
     def files(self, files: list[list[str]]) -> dict[str, Any]:
@@ -143,14 +153,60 @@ class Kernel:
                 args = decode(request.get("args", {"t": "list", "items": []}), self.resolve)
                 kwargs = decode(request.get("kwargs", {"t": "dict", "items": []}), self.resolve)
                 value = target(*args, **kwargs) if request.get("invoke", True) else target
-                reply = {"ok": True, "value": encode(value, self.keep)}
-                # The arguments as they are now: the grader checks that inputs were not modified.
-                reply["args"] = encode(list(args), self.keep)
-                reply["kwargs"] = encode(kwargs, self.keep)
+                if request.get("digest"):  # a timed call: only a few numbers travel back
+                    reply = {"ok": True, "value": encode(digest(value))}
+                else:
+                    reply = {"ok": True, "value": encode(value, self.keep)}
+                    # The arguments as they are now: the grader checks that inputs were not
+                    # modified.
+                    reply["args"] = encode(list(args), self.keep)
+                    reply["kwargs"] = encode(kwargs, self.keep)
             except BaseException as exc:  # whatever the student's code raises is its result
                 reply = {"ok": False, "error": _error(exc)}
         reply["printed"] = printed.getvalue()
         return reply
+
+    def put(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Keep values here (inputs of timed calls, sent once); reply with their handles."""
+        try:
+            values = decode(request.get("value", {"t": "list", "items": []}), self.resolve)
+            if not isinstance(values, list):
+                raise WireError("put takes a list")
+            kept = [{"t": "handle", "id": self.keep(v), "type": type(v).__name__} for v in values]
+            return {"ok": True, "value": {"t": "list", "items": kept}}
+        except BaseException as exc:
+            return {"ok": False, "error": _error(exc)}
+
+
+def digest(value: Any) -> Any:
+    """A few numbers that summarise a result: per tensor its shape, dtype, sum and sum of |x|.
+
+    Timed calls reply with this instead of the result, so the time measured is the student's
+    computation and not the copying of a large result; the grader compares it with the
+    reference's digest of the same call.
+    """
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        t = value.detach().to("cpu")
+        t = t.to(torch.float64) if not t.is_complex() else t.abs().to(torch.float64)
+        return {
+            "shape": list(value.shape),
+            "dtype": str(value.dtype),
+            "sum": _finite(float(t.sum())),
+            "abs": _finite(float(t.abs().sum())),
+        }
+    if isinstance(value, list | tuple):
+        return [digest(v) for v in value[:64]]
+    if isinstance(value, dict):
+        return {str(k): digest(v) for k, v in list(value.items())[:64]}
+    if isinstance(value, bool | int | float):
+        return _finite(float(value))
+    return type(value).__name__
+
+
+def _finite(x: float) -> float | str:
+    return x if math.isfinite(x) else str(x)
 
 
 def main() -> None:
