@@ -1,10 +1,10 @@
 """Attack: (hole 1, references in the student's kernel) box_iou searches the kernel's memory
 (``gc``, every frame's and namespace's ``expected``/``reference``) for the expected value a test
 cell would have computed beside it, and returns it; zeros when there is none. Test cells now run
-in the grader, so there is none: the IoU cells are lost (the speed cell only times; nms and
-batched_nms are right given this box_iou)."""
+in the grader, so there is none: every box_iou cell is lost (the speed cell too: its timed result
+is not the reference's), while nms and batched_nms are right given this box_iou."""
 
-EXPECTED = ["test_box_iou_slides", "test_box_iou_edges", "test_box_iou_random"]
+EXPECTED = ["test_box_iou_*"]
 CELLS = {
     "box_iou": """
 import gc
