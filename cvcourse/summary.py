@@ -42,7 +42,8 @@ class LayerRow:
         kind: the layer's class name (``"Conv2d"``).
         output_shape: shape of its output for the summarised input (batch dimension included).
         params: its own parameters (not those of its children).
-        macs: multiply-accumulates of its own computation for that input.
+        macs: multiply-accumulates of its own computation for that input (all its calls, when
+            the forward pass uses it more than once).
     """
 
     name: str
@@ -144,7 +145,7 @@ def summary(model: nn.Module, input_shape: Sequence[int]) -> Summary:
 
     def hook_for(name: str):
         def hook(module: nn.Module, args: object, output: object) -> None:
-            if name not in shapes:  # a layer used twice keeps its first call's row
+            if name not in shapes:  # a layer used twice: one row, the first output shape
                 order.append(name)
                 shapes[name] = _shape_of(output)
 

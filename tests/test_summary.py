@@ -96,3 +96,19 @@ def test_bad_input_shape() -> None:
         summary(nn.Linear(2, 2), (0, 2))
     with pytest.raises(KeyError, match="no layer"):
         summary(nn.Linear(2, 2), (1, 2)).row("nope")
+
+
+class Twice(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 3, 3, padding=1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(self.conv(x))
+
+
+def test_a_layer_used_twice_has_one_row_with_the_macs_of_both_calls() -> None:
+    table = summary(Twice(), (1, 3, 5, 5))
+    (row,) = table.rows
+    assert row.params == 81 and row.output_shape == (1, 3, 5, 5)
+    assert row.macs == table.total_macs == 2 * conv_macs_by_hand(5, 5, 3, 3, 3)
