@@ -6,6 +6,7 @@ from cvcourse.grading.static_scan import (
     FORBIDDEN_MODULES,
     assigned_names,
     find_delegation,
+    find_forbidden_calls,
     findings_by_function,
     is_dynamic,
 )
@@ -150,3 +151,49 @@ def test_assigned_names() -> None:
     assert {"c", "e", "f", "g", "h", "i"} <= assigned_names(source)
     assert is_dynamic("the solution runs generated code (exec)")
     assert not is_dynamic(FORBIDDEN_MODULES["torchvision"])
+
+
+# --------------------------------------------------------------- functions an assignment forbids
+BATCH_NORM = ["torch.nn.functional.batch_norm", "torch.nn.BatchNorm2d", "torch.batch_norm"]
+
+
+@pytest.mark.parametrize(
+    ("source", "reached"),
+    [
+        ("import torch.nn.functional as F\ny = F.batch_norm(x, m, v)", "functional.batch_norm"),
+        ("from torch.nn.functional import batch_norm", "functional.batch_norm"),
+        ("from torch.nn.functional import batch_norm as bn", "functional.batch_norm"),
+        ("bn = torch.nn.BatchNorm2d(3)", "torch.nn.BatchNorm2d"),
+        ("from torch import nn\nlayer = nn.BatchNorm2d(3)", "torch.nn.BatchNorm2d"),
+        ("y = torch.batch_norm(x, g, b, m, v, True, 0.1, 1e-5, False)", "batch_norm"),
+        ("f = getattr(F, 'batch_norm')", "functional.batch_norm"),
+        ("def f(:\n  F.batch_norm(x)", "functional.batch_norm"),  # does not parse
+    ],
+)
+def test_forbidden_calls_are_found_however_they_are_reached(source: str, reached: str) -> None:
+    reasons = find_forbidden_calls(source, BATCH_NORM)
+    assert reasons and reached in reasons[0] and "write it yourself" in reasons[0]
+
+
+def test_own_code_of_the_same_name_is_not_a_forbidden_call() -> None:
+    source = (
+        "def batch_norm(x, mean, var):\n    return (x - mean) / var.sqrt()\n"
+        "def batchnorm2d_forward(x):\n    batch_norm = 1\n    return batch_norm\n"
+    )
+    assert find_forbidden_calls(source, BATCH_NORM) == []
+    assert find_forbidden_calls("y = F.batch_norm(x)", []) == []
+
+
+def test_forbidden_calls_count_only_against_their_function() -> None:
+    functions = ["batchnorm2d_forward", "ResidualBlock"]
+    forbidden = {"batchnorm2d_forward": BATCH_NORM}
+    block = "class ResidualBlock(nn.Module):\n    def __init__(self):\n        nn.BatchNorm2d(3)"
+    bn = "def batchnorm2d_forward(x):\n    return F.batch_norm(x)"
+    cells = [("ResidualBlock", block), ("batchnorm2d_forward", bn)]
+    found = findings_by_function(cells, functions, forbidden)
+    assert list(found) == ["batchnorm2d_forward"]
+    assert "torch.nn.functional.batch_norm" in found["batchnorm2d_forward"][0]
+    # an added cell that redefines the graded function is scanned for it too
+    sneaky = [("batchnorm2d_forward", "pass"), (None, bn)]
+    assert list(findings_by_function(sneaky, functions, forbidden)) == ["batchnorm2d_forward"]
+    assert findings_by_function(cells, functions) == {}

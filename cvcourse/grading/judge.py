@@ -48,20 +48,30 @@ def function_of(test_id: str, solutions: list[str]) -> str:
     return max(matches, key=len) if matches else test_id.removeprefix("test_")
 
 
-def scan_solutions(nb: NotebookNode, solutions: list[str]) -> dict[str, list[str]]:
+def forbidden_calls(source: NotebookNode) -> dict[str, list[str]]:
+    """Functions inside allowed packages that a graded function must not call: the instructor's
+    notebook metadata ``cvcourse.forbidden_calls`` (grade_id -> dotted names), else none."""
+    listed = source.metadata.get("cvcourse", {}).get("forbidden_calls", {})
+    return {str(k): [str(n) for n in v] for k, v in dict(listed).items()}
+
+
+def scan_solutions(
+    nb: NotebookNode, solutions: list[str], forbidden: dict[str, list[str]] | None = None
+) -> dict[str, list[str]]:
     """Static delegation findings: solution grade_id -> reasons.
 
     Every solution cell and every code cell the student added is scanned. A cell's findings count
     against its own function and every graded function it (re)defines, assigns or imports, so a
     ``nms = torchvision.ops.nms`` in another function's cell or in an added cell is caught; a
     dynamic escape (``exec``, ``globals()``, ``__main__``...) counts against all of them.
+    ``forbidden`` (see :func:`forbidden_calls`) adds, per function, names it must not reach.
     """
     cells = [
         (nbgrader_meta(cell).get("grade_id") if is_solution_cell(cell) else None, cell.source)
         for cell in nb.cells
         if cell.cell_type == "code" and (is_solution_cell(cell) or not nbgrader_meta(cell))
     ]
-    return findings_by_function(cells, solutions)
+    return findings_by_function(cells, solutions, forbidden)
 
 
 def apply_outcome(nb: NotebookNode, outcome: Outcome) -> NotebookNode:

@@ -33,6 +33,7 @@ from nbformat import NotebookNode
 
 from cvcourse.grading import observe
 from cvcourse.grading.judge import (
+    forbidden_calls,
     function_of,
     is_solution_cell,
     is_test_cell,
@@ -196,7 +197,7 @@ def _grade(job: Job, outcome: Outcome) -> None:
     limits = plan.limits
     by_id = {nbgrader_meta(c).get("grade_id"): c for c in source.cells if nbgrader_meta(c)}
     solutions = [nbgrader_meta(c)["grade_id"] for c in source.cells if is_solution_cell(c)]
-    findings = scan_solutions(submission, solutions)
+    findings = scan_solutions(submission, solutions, forbidden_calls(source))
     files = {name: base64.b64decode(data) for name, data in job.files.items()}
 
     t0 = time.perf_counter()

@@ -16,13 +16,18 @@ What is refused, and why:
   ``os.system``/``os.popen``/``os.exec*``/``os.spawn*``, ``ctypes``, ``open`` on an absolute path
   or one that climbs out with ``..``.
 
-A plain ``import torch``, ``import numpy``, ``import math`` and their use are fine.
+A plain ``import torch``, ``import numpy``, ``import math`` and their use are fine, except the
+functions an assignment names for one graded function (its notebook's metadata
+``cvcourse.forbidden_calls``, e.g. ``{"batchnorm2d_forward": ["torch.nn.functional.batch_norm"]}``):
+torch itself has them, so the sandbox cannot hide them, and :func:`find_forbidden_calls` looks for
+them by name in that function's cell.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterable, Mapping, Sequence
 
 FORBIDDEN_MODULES = {
     "torchvision": "the solution uses torchvision: implement the function yourself",
@@ -279,6 +284,51 @@ def find_delegation(source: str) -> list[str]:
     return reasons + [r for r in scanner.reasons if r not in reasons]
 
 
+def find_forbidden_calls(source: str, dotted_names: Iterable[str]) -> list[str]:
+    """Reasons why a cell reaches one of ``dotted_names`` (functions it must write itself).
+
+    A name counts as reached when its last part (``batch_norm`` of
+    ``torch.nn.functional.batch_norm``) appears as an attribute (``F.batch_norm``), an imported
+    name (``from torch.nn.functional import batch_norm``) or a whole string (``getattr(F,
+    "batch_norm")``). A student's own function or variable of that name is not an attribute or
+    an import, so it is not refused. Code that does not parse is searched for ``.name``.
+
+    Args:
+        source: the Python (IPython) source of one cell.
+        dotted_names: the forbidden functions, e.g. ``["torch.nn.functional.batch_norm"]``.
+
+    Returns:
+        ``"the solution uses <dotted name>: write it yourself"`` per name reached, in the order
+        given.
+    """
+    wanted: dict[str, str] = {}  # last part -> the first dotted name given with it
+    for name in dotted_names:
+        wanted.setdefault(name.rsplit(".", 1)[-1], name)
+    if not wanted:
+        return []
+    found: set[str] = set()
+    try:
+        tree = ast.parse(_ipython_to_python(source))
+    except (SyntaxError, ValueError):
+        found = {last for last in wanted if re.search(rf"\.\s*{re.escape(last)}\b", source)}
+    else:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in wanted:
+                found.add(node.attr)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                for alias in node.names:
+                    last = alias.name.rsplit(".", 1)[-1]
+                    if last in wanted:
+                        found.add(last)
+            elif isinstance(node, ast.Constant) and node.value in wanted:
+                found.add(str(node.value))
+    return [
+        f"the solution uses {full}: write it yourself"
+        for last, full in wanted.items()
+        if last in found
+    ]
+
+
 # ----------------------------------------------------------------------------- attribution
 def is_dynamic(reason: str) -> bool:
     """Does this reason describe an escape that can redefine any name (not just its cell's)?"""
@@ -309,7 +359,9 @@ def assigned_names(source: str) -> set[str]:
 
 
 def findings_by_function(
-    cells: list[tuple[str | None, str]], functions: list[str]
+    cells: list[tuple[str | None, str]],
+    functions: list[str],
+    forbidden_calls: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, list[str]]:
     """Which graded functions each cell's findings count against.
 
@@ -317,6 +369,8 @@ def findings_by_function(
         cells: ``(grade_id, source)`` of every code cell the student wrote: solution cells with
             their grade_id, cells the student added with None.
         functions: grade_ids of the graded functions (the solution cells).
+        forbidden_calls: function -> dotted names it must not use (:func:`find_forbidden_calls`),
+            looked for in every cell that counts against that function.
 
     Returns:
         function -> reasons. A cell's findings count against its own function and every graded
@@ -326,16 +380,18 @@ def findings_by_function(
         ``import torchvision`` to look at a picture) counts against none.
     """
     findings: dict[str, list[str]] = {}
+    forbidden_calls = forbidden_calls or {}
     for grade_id, source in cells:
         reasons = find_delegation(source)
-        if not reasons:
-            continue
         targets = {grade_id} & set(functions) if grade_id is not None else set()
         targets |= assigned_names(source) & set(functions)
         if any(is_dynamic(r) for r in reasons):
             targets = set(functions)
         for function in functions:
-            if function in targets:
+            if function not in targets:
+                continue
+            own = reasons + find_forbidden_calls(source, forbidden_calls.get(function, ()))
+            if own:
                 bucket = findings.setdefault(function, [])
-                bucket.extend(r for r in reasons if r not in bucket)
+                bucket.extend(r for r in own if r not in bucket)
     return findings

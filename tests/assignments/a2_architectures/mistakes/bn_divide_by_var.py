@@ -1,0 +1,27 @@
+"""Mistake: dividing by the variance instead of by sqrt(variance + eps) (the slide's "divide by
+variance"), in both modes; the running statistics are right."""
+
+NAMES = "divides by the variance"
+LOSES = ["test_batchnorm2d_forward_train", "test_batchnorm2d_forward_eval"]
+CELLS = {
+    "batchnorm2d_forward": """
+import torch
+
+
+def batchnorm2d_forward(
+    x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5
+):
+    shape = (1, -1, 1, 1)
+    if training:
+        m = x.numel() // x.shape[1]
+        mean = x.mean(dim=(0, 2, 3))
+        var = ((x - mean.view(shape)) ** 2).mean(dim=(0, 2, 3))
+        new_mean = (1 - momentum) * running_mean + momentum * mean
+        new_var = (1 - momentum) * running_var + momentum * var * m / (m - 1)
+    else:
+        mean, var = running_mean, running_var
+        new_mean, new_var = running_mean.clone(), running_var.clone()
+    x_hat = (x - mean.view(shape)) / var.view(shape)  # the mistake
+    return gamma.view(shape) * x_hat + beta.view(shape), new_mean, new_var
+""",
+}
