@@ -53,8 +53,9 @@ def kmeans_anchors(wh, k, iters=100, seed=0):
     centres = points[start].copy()
     labels = None
     for _ in range(iters):
-        inter = np.minimum(points[:, None, 0], centres[None, :, 0]) * np.minimum(points[:, None, 1], centres[None, :, 1])
-        union = (points[:, 0] * points[:, 1])[:, None] + (centres[:, 0] * centres[:, 1])[None, :] - inter
+        inter = np.minimum(points[:, None, :], centres[None, :, :]).prod(axis=2)
+        areas = points[:, 0] * points[:, 1]
+        union = areas[:, None] + (centres[:, 0] * centres[:, 1])[None, :] - inter
         distance = 1 - inter / union
         new_labels = distance.argmin(axis=1)
         if labels is not None and (new_labels == labels).all():

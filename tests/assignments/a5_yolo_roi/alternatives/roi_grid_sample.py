@@ -46,7 +46,8 @@ def kmeans_anchors(wh, k, iters=100, seed=0):
     previous = None
     for step in range(iters):
         inter = torch.min(wh[:, None], centres[None]).prod(dim=2)
-        distance = 1 - inter / (wh[:, 0:1] * wh[:, 1:2] + (centres[:, 0] * centres[:, 1])[None] - inter)
+        union = wh[:, 0:1] * wh[:, 1:2] + (centres[:, 0] * centres[:, 1])[None] - inter
+        distance = 1 - inter / union
         nearest = distance.argmin(dim=1)
         if previous is not None and bool((nearest == previous).all()):
             break

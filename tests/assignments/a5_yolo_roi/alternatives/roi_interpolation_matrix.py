@@ -23,7 +23,7 @@ def roi_align(feat, rois, output_size, spatial_scale=1.0, sampling_ratio=-1, ali
     out = []
     for index, x1, y1, x2, y2 in rois.tolist():
         off = 0.5 if aligned else 0.0
-        x1, y1, x2, y2 = x1 * spatial_scale - off, y1 * spatial_scale - off, x2 * spatial_scale - off, y2 * spatial_scale - off
+        x1, y1, x2, y2 = (v * spatial_scale - off for v in (x1, y1, x2, y2))
         rw, rh = (x2 - x1, y2 - y1) if aligned else (max(x2 - x1, 1.0), max(y2 - y1, 1.0))
         gy = sampling_ratio if sampling_ratio > 0 else math.ceil(rh / oh)
         gx = sampling_ratio if sampling_ratio > 0 else math.ceil(rw / ow)
@@ -33,12 +33,14 @@ def roi_align(feat, rois, output_size, spatial_scale=1.0, sampling_ratio=-1, ali
             xs = x1 + (torch.arange(ow * gx, dtype=feat.dtype) + 0.5) * (rw / ow / gx)
             ylo, yhi, wylo, wyhi = _corner_weights(ys, H)
             xlo, xhi, wxlo, wxhi = _corner_weights(xs, W)
-            bin_of = (torch.arange(oh * gy) // gy)[:, None] * ow + (torch.arange(ow * gx) // gx)[None, :]
+            row_bin, col_bin = torch.arange(oh * gy) // gy, torch.arange(ow * gx) // gx
+            bin_of = row_bin[:, None] * ow + col_bin[None, :]
             for yi, wy in ((ylo, wylo), (yhi, wyhi)):
                 for xi, wx in ((xlo, wxlo), (xhi, wxhi)):
                     cell = yi[:, None] * W + xi[None, :]
                     weight = wy[:, None] * wx[None, :] / (gy * gx)
-                    matrix.index_put_((bin_of.flatten(), cell.flatten()), weight.flatten(), accumulate=True)
+                    where = (bin_of.flatten(), cell.flatten())
+                    matrix.index_put_(where, weight.flatten(), accumulate=True)
         pooled = feat[int(index)].reshape(C, H * W) @ matrix.T  # [C, oh * ow]
         out.append(pooled.reshape(C, oh, ow))
     return torch.stack(out) if out else feat.new_zeros(0, C, oh, ow)
@@ -64,7 +66,8 @@ def yolo_encode(boxes, labels, anchors, S, img_size, C):
 def yolo_decode(pred, anchors, img_size):
     N, S, S2, A, D = pred.shape
     stride = img_size / S
-    offsets = torch.stack(torch.meshgrid(torch.arange(S), torch.arange(S), indexing="xy"), dim=-1)  # [S, S, 2] as (x, y)
+    # [S, S, 2]: (x, y) = (column, row) of each cell
+    offsets = torch.stack(torch.meshgrid(torch.arange(S), torch.arange(S), indexing="xy"), dim=-1)
     centre = (pred[..., :2].sigmoid() + offsets[:, :, None, :].to(pred.dtype)) * stride
     size = anchors.to(pred.dtype) * pred[..., 2:4].exp()
     boxes = torch.cat([centre - size / 2, centre + size / 2], dim=-1)

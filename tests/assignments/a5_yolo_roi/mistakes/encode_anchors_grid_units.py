@@ -1,15 +1,15 @@
 """yolo_encode: the anchors divided by the stride, as if they were in grid units
 (they are in pixels, like the boxes), so t_w and t_h are off by ln(stride)."""
 
-NAMES = 'anchors in grid units'
+NAMES = "anchors in grid units"
 LOSES = [
-    'test_yolo_encode_example',
-    'test_yolo_encode_round_trip',
+    "test_yolo_encode_example",
+    "test_yolo_encode_round_trip",
 ]
 CELLS = {
     "yolo_encode": """
 def yolo_encode(boxes, labels, anchors, S, img_size, C):
-    \"\"\"The YOLO training target of one image.
+    '''The YOLO training target of one image.
 
     Args:
         boxes (Tensor[M, 4]): ground-truth boxes (x1, y1, x2, y2) in pixels.
@@ -21,7 +21,7 @@ def yolo_encode(boxes, labels, anchors, S, img_size, C):
 
     Returns:
         Tensor[S, S, A, 5 + C]: indexed [row, column, anchor, channel], dtype of ``boxes``.
-    \"\"\"
+    '''
     stride = img_size / S
     anchors = anchors.to(boxes.dtype) / stride
     target = torch.zeros(S, S, len(anchors), 5 + C, dtype=boxes.dtype, device=boxes.device)

@@ -1,14 +1,14 @@
 """yolo_encode: t_w = w / p_w instead of ln(w / p_w) (decoding applies exp)."""
 
-NAMES = 'no log on the size'
+NAMES = "no log on the size"
 LOSES = [
-    'test_yolo_encode_example',
-    'test_yolo_encode_round_trip',
+    "test_yolo_encode_example",
+    "test_yolo_encode_round_trip",
 ]
 CELLS = {
     "yolo_encode": """
 def yolo_encode(boxes, labels, anchors, S, img_size, C):
-    \"\"\"The YOLO training target of one image.
+    '''The YOLO training target of one image.
 
     Args:
         boxes (Tensor[M, 4]): ground-truth boxes (x1, y1, x2, y2) in pixels.
@@ -20,7 +20,7 @@ def yolo_encode(boxes, labels, anchors, S, img_size, C):
 
     Returns:
         Tensor[S, S, A, 5 + C]: indexed [row, column, anchor, channel], dtype of ``boxes``.
-    \"\"\"
+    '''
     stride = img_size / S
     anchors = anchors.to(boxes.dtype)
     target = torch.zeros(S, S, len(anchors), 5 + C, dtype=boxes.dtype, device=boxes.device)

@@ -1,14 +1,14 @@
 """kmeans_anchors: each anchor moved to the median of its members, not their mean."""
 
-NAMES = 'the median of the members instead of their mean'
+NAMES = "the median of the members instead of their mean"
 LOSES = [
-    'test_kmeans_anchors_small',
-    'test_kmeans_anchors_shapes',
+    "test_kmeans_anchors_small",
+    "test_kmeans_anchors_shapes",
 ]
 CELLS = {
     "kmeans_anchors": """
 def kmeans_anchors(wh, k, iters=100, seed=0):
-    \"\"\"Anchor shapes by k-means on box sizes with the distance 1 - IoU (YOLOv2).
+    '''Anchor shapes by k-means on box sizes with the distance 1 - IoU (YOLOv2).
 
     Args:
         wh (Tensor[M, 2]): widths and heights of boxes, M >= k.
@@ -18,7 +18,7 @@ def kmeans_anchors(wh, k, iters=100, seed=0):
 
     Returns:
         Tensor[k, 2]: the anchors (width, height), sorted by area, dtype of ``wh``.
-    \"\"\"
+    '''
     generator = torch.Generator().manual_seed(seed)
     anchors = wh[torch.randperm(len(wh), generator=generator)[:k]].clone()
     assignment = None

@@ -1,14 +1,14 @@
 """kmeans_anchors: iters ignored (always runs to convergence); right with the
 default iters=100, wrong for iters=1."""
 
-NAMES = 'iters = 1: one assignment and one update only'
+NAMES = "iters = 1: one assignment and one update only"
 LOSES = [
-    'test_kmeans_anchors_small',
+    "test_kmeans_anchors_small",
 ]
 CELLS = {
     "kmeans_anchors": """
 def kmeans_anchors(wh, k, iters=100, seed=0):
-    \"\"\"Anchor shapes by k-means on box sizes with the distance 1 - IoU (YOLOv2).
+    '''Anchor shapes by k-means on box sizes with the distance 1 - IoU (YOLOv2).
 
     Args:
         wh (Tensor[M, 2]): widths and heights of boxes, M >= k.
@@ -18,7 +18,7 @@ def kmeans_anchors(wh, k, iters=100, seed=0):
 
     Returns:
         Tensor[k, 2]: the anchors (width, height), sorted by area, dtype of ``wh``.
-    \"\"\"
+    '''
     generator = torch.Generator().manual_seed(seed)
     anchors = wh[torch.randperm(len(wh), generator=generator)[:k]].clone()
     assignment = None

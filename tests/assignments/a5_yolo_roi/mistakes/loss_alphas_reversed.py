@@ -1,14 +1,14 @@
 """yolo_loss: the weights read in reverse order (the default (1, 5, 1) hides it)."""
 
-NAMES = 'the weights alphas in the wrong order'
+NAMES = "the weights alphas in the wrong order"
 LOSES = [
-    'test_yolo_loss_example',
-    'test_yolo_loss_random',
+    "test_yolo_loss_example",
+    "test_yolo_loss_random",
 ]
 CELLS = {
     "yolo_loss": """
 def yolo_loss(pred, target, alphas=(1, 5, 1)):
-    \"\"\"The YOLO loss of a batch, divided by the number of images.
+    '''The YOLO loss of a batch, divided by the number of images.
 
     Args:
         pred (Tensor[N, S, S, A, 5 + C]): raw predictions.
@@ -17,7 +17,7 @@ def yolo_loss(pred, target, alphas=(1, 5, 1)):
 
     Returns:
         Tensor[]: the loss.
-    \"\"\"
+    '''
     a_cls, a_loc, a_conf = alphas
     obj = target[..., 4]
     conf = torch.nn.functional.binary_cross_entropy_with_logits(pred[..., 4], obj, reduction="sum")

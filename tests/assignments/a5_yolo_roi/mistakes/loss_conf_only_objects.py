@@ -1,15 +1,15 @@
 """yolo_loss: the confidence loss summed only over responsible entries, so empty
 cells never learn to say no object."""
 
-NAMES = 'the confidence loss only on cells with an object'
+NAMES = "the confidence loss only on cells with an object"
 LOSES = [
-    'test_yolo_loss_example',
-    'test_yolo_loss_random',
+    "test_yolo_loss_example",
+    "test_yolo_loss_random",
 ]
 CELLS = {
     "yolo_loss": """
 def yolo_loss(pred, target, alphas=(1, 5, 1)):
-    \"\"\"The YOLO loss of a batch, divided by the number of images.
+    '''The YOLO loss of a batch, divided by the number of images.
 
     Args:
         pred (Tensor[N, S, S, A, 5 + C]): raw predictions.
@@ -18,11 +18,12 @@ def yolo_loss(pred, target, alphas=(1, 5, 1)):
 
     Returns:
         Tensor[]: the loss.
-    \"\"\"
+    '''
     a_conf, a_loc, a_cls = alphas
     obj = target[..., 4]
     responsible = obj > 0
-    conf = torch.nn.functional.binary_cross_entropy_with_logits(pred[..., 4][responsible], obj[responsible], reduction="sum")
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    conf = bce(pred[..., 4][responsible], obj[responsible], reduction="sum")
     p, t = pred[responsible], target[responsible]  # [P, 5 + C]
     loc = ((torch.sigmoid(p[:, :2]) - t[:, :2]) ** 2).sum() + ((p[:, 2:4] - t[:, 2:4]) ** 2).sum()
     cls = torch.nn.functional.cross_entropy(p[:, 5:], t[:, 5:].argmax(dim=-1), reduction="sum")

@@ -1,27 +1,27 @@
 """roi_align: +0.5 instead of -0.5 for aligned=True."""
 
-NAMES = '+0.5 instead of -0.5 with aligned=True'
+NAMES = "+0.5 instead of -0.5 with aligned=True"
 LOSES = [
-    'test_roi_align_chapter',
-    'test_roi_align_random',
-    'test_roi_align_edges',
+    "test_roi_align_chapter",
+    "test_roi_align_random",
+    "test_roi_align_edges",
 ]
 CELLS = {
     "roi_align": """
 def roi_align(feat, rois, output_size, spatial_scale=1.0, sampling_ratio=-1, aligned=False):
-    \"\"\"ROI Align with average pooling, as torchvision.ops.roi_align.
+    '''ROI Align with average pooling, as torchvision.ops.roi_align.
 
     Args:
         feat (Tensor[N, C, H, W]): the feature maps.
         rois (Tensor[K, 5]): (batch index, x1, y1, x2, y2) in image pixels.
         output_size (int or (int, int)): (oh, ow), the bins per region.
         spatial_scale (float): feature cells per image pixel (1 / stride).
-        sampling_ratio (int): samples per bin along each axis; <= 0: ceil(region size / output size).
+        sampling_ratio (int): samples per bin along each axis; <= 0: ceil(size / output size).
         aligned (bool): shift the scaled region by -0.5 cell (pixel centres).
 
     Returns:
         Tensor[K, C, oh, ow]: the pooled regions, dtype of ``feat``.
-    \"\"\"
+    '''
     oh, ow = (output_size, output_size) if isinstance(output_size, int) else output_size
     _, C, H, W = feat.shape
     shift = -0.5 if aligned else 0.0
@@ -49,7 +49,7 @@ def roi_align(feat, rois, output_size, spatial_scale=1.0, sampling_ratio=-1, ali
 
 
 def _axis(coord, size):
-    \"\"\"Low and high neighbour indices, the weight of the high one, and validity, along one axis.\"\"\"
+    '''Low and high neighbour indices, the weight of the high one, and validity, along one axis.'''
     valid = (coord >= -1.0) & (coord <= size)
     coord = coord.clamp(min=0)
     low = coord.floor().long().clamp(max=size - 1)
@@ -59,7 +59,7 @@ def _axis(coord, size):
 
 
 def _bilinear(image, y, x):
-    \"\"\"image [C, H, W] at every (y[i], x[j]): [C, len(y), len(x)], 0 far outside the map.\"\"\"
+    '''image [C, H, W] at every (y[i], x[j]): [C, len(y), len(x)], 0 far outside the map.'''
     y0, y1, ly, vy = _axis(y, image.shape[1])
     x0, x1, lx, vx = _axis(x, image.shape[2])
     ly, lx = ly[:, None], lx[None, :]
