@@ -137,6 +137,14 @@ def test_calls_bring_back_data_and_mutation(kernel: StudentKernel) -> None:
     session.run_cell("def g():\n    raise ValueError('no')")
     with pytest.raises(StudentError, match="g raised ValueError: no"):
         StudentFunction(session, "g")()
+    # A helper of the notebook runs autograd through the student's function there.
+    session.run_cell(
+        "def h(x):\n    return (x * x).sum()\n"
+        "def grad_of_h(x):\n    x = x.clone().requires_grad_(True)\n"
+        "    h(x).backward()\n    return x.grad"
+    )
+    helper = StudentFunction(session, "h").sibling("grad_of_h")
+    assert torch.equal(helper(torch.tensor([1.0, -2.0])), torch.tensor([2.0, -4.0]))
 
 
 @needs_bwrap

@@ -285,6 +285,16 @@ class StudentFunction:
         target = {"name": self.name}
         return self._session.call(target, self.name, kept, {}, limit=limit, digest=True)
 
+    def sibling(self, name: str) -> StudentFunction:
+        """Another function of the same notebook, called in the same kernel.
+
+        For a helper that a locked setup cell defines and that must run where the student's code
+        runs: ``roi_align.sibling("roi_align_input_gradient")`` runs autograd *through* the
+        student's ``roi_align`` there and brings the gradient back as data, which the test then
+        compares with a trusted one (a tensor's autograd graph cannot travel).
+        """
+        return StudentFunction(self._session, name)
+
     def __repr__(self) -> str:
         return f"<the student's {self.name}>"
 
