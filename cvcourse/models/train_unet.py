@@ -1,0 +1,164 @@
+"""Train :class:`~cvcourse.models.unet.UNet` on Shapes masks, save and load its checkpoint.
+
+The segmentation chapter calls :func:`train_unet` in the page; assignment A6 loads the shipped
+checkpoint into a student's UNet (the module names match). The checkpoint comes from the same
+function by one command:
+
+    .venv/bin/python -m cvcourse.models.train_unet --out cvcourse/models/weights/unet_shapes.pt
+
+It is a plain dict of tensors and numbers, readable with ``torch.load(..., weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from cvcourse.data import Shapes, collate_segmentation
+from cvcourse.models.unet import UNet
+
+__all__ = [
+    "DEFAULT_CHECKPOINT",
+    "SEGMENTATION_SHAPES",
+    "TrainResult",
+    "load_unet",
+    "predict",
+    "save_unet",
+    "segmentation_data",
+    "train_unet",
+]
+
+DEFAULT_CHECKPOINT = Path(__file__).parent / "weights" / "unet_shapes.pt"
+# Three shape kinds plus background: the 4 classes of UNet's default num_classes.
+SEGMENTATION_SHAPES = ("circle", "square", "triangle")
+
+
+def segmentation_data(
+    n: int, size: int = 48, split: str = "train", seed: int = 0
+) -> tuple[Tensor, Tensor]:
+    """``n`` Shapes scenes of circles, squares and triangles as one batch.
+
+    Returns:
+        images (Tensor[n, 3, size, size] float32) and masks (LongTensor[n, size, size], 0 =
+        background, 1 circle, 2 square, 3 triangle).
+    """
+    data = Shapes(n, size, split, seed=seed, shapes=SEGMENTATION_SHAPES, cache=False)
+    return collate_segmentation([data[i] for i in range(n)])
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_unet` returns: the model (eval mode), losses per step and seconds."""
+
+    model: UNet
+    losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def train_unet(
+    images: Tensor,
+    masks: Tensor,
+    *,
+    steps: int = 500,
+    batch_size: int = 32,
+    lr: float = 1e-2,
+    base: int = 8,
+    depth: int = 2,
+    class_weights: Tensor | None = None,
+    seed: int = 0,
+    num_threads: int = 2,
+) -> TrainResult:
+    """Train a fresh UNet with pixel cross-entropy, AdamW and a one-cycle learning rate.
+
+    Args:
+        images (Tensor[N, 3, H, W]); masks (LongTensor[N, H, W]) with classes ``0..K-1``.
+        steps: optimisation steps, each on ``batch_size`` scenes drawn with replacement.
+        class_weights (Tensor[K] | None): weights of the cross-entropy per true class.
+        seed: fixes the initialisation and the batches (bit for bit on one CPU setup).
+
+    Returns:
+        TrainResult with the model in eval mode.
+    """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(num_threads)
+    try:
+        torch.manual_seed(seed)
+        num_classes = int(masks.max()) + 1 if class_weights is None else len(class_weights)
+        model = UNet(images.shape[1], max(num_classes, 2), base, depth)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+        # One cycle: a short warm-up then a long decay; high peak rates train BatchNorm nets fast.
+        schedule = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, lr, total_steps=steps, pct_start=0.2
+        )
+        batches = torch.Generator().manual_seed(seed)
+        result = TrainResult(model)
+        start = time.perf_counter()
+        model.train()
+        for _ in range(steps):
+            index = torch.randint(0, len(images), (batch_size,), generator=batches)
+            loss = F.cross_entropy(model(images[index]), masks[index], weight=class_weights)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            result.losses.append(loss.item())
+        result.seconds = time.perf_counter() - start
+        model.eval()
+        return result
+    finally:
+        torch.set_num_threads(previous)
+
+
+@torch.no_grad()
+def predict(model: UNet, images: Tensor, batch_size: int = 100) -> Tensor:
+    """Class ids ``[N, H, W]`` of ``images`` ``[N, C, H, W]`` (eval mode, in batches)."""
+    model.eval()
+    return torch.cat(
+        [model(images[i : i + batch_size]).argmax(1) for i in range(0, len(images), batch_size)]
+    )
+
+
+def save_unet(model: UNet, path: Path, **info: float) -> None:
+    """Save the weights and the constructor arguments (plus any numbers in ``info``)."""
+    config = {
+        "in_ch": model.encoders[0][0].in_channels,
+        "num_classes": model.head.out_channels,
+        "base": model.head.in_channels,
+        "depth": model.depth,
+    }
+    torch.save({"state_dict": model.state_dict(), "config": config, "info": info}, path)
+
+
+def load_unet(path: Path = DEFAULT_CHECKPOINT) -> tuple[UNet, dict[str, float]]:
+    """The UNet of a checkpoint (eval mode) and its ``info`` numbers."""
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    model = UNet(**checkpoint["config"])
+    model.load_state_dict(checkpoint["state_dict"])
+    return model.eval(), dict(checkpoint["info"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_CHECKPOINT)
+    parser.add_argument("--train", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=500)
+    args = parser.parse_args(argv)
+    from cvcourse.seg_metrics import confusion_matrix, mean_iou
+
+    images, masks = segmentation_data(args.train, split="train")
+    result = train_unet(images, masks, steps=args.steps)
+    test_images, test_masks = segmentation_data(300, split="test")
+    cm = confusion_matrix(predict(result.model, test_images), test_masks, 4)
+    miou = mean_iou(cm)
+    save_unet(result.model, args.out, test_miou=miou, seconds=result.seconds)
+    print(f"saved {args.out}: test mIoU {miou:.4f}, {result.seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+"""Mistake: reduction="sum" as the default (torchvision's sigmoid_focal_loss defaults to "none";
+this assignment asks for "mean")."""
+
+NAMES = 'reduction="sum" by default'
+LOSES = ["test_focal_loss"]
+CELLS = {
+    "focal_loss": """
+def focal_loss(logits, targets, alpha=0.25, gamma=2.0, reduction="sum"):
+    p = torch.sigmoid(logits)
+    ce = F.binary_cross_entropy_with_logits(logits, targets, reduction="none")
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce * (1 - p_t) ** gamma
+    if alpha >= 0:
+        loss = (alpha * targets + (1 - alpha) * (1 - targets)) * loss
+    return {"none": loss, "mean": loss.mean(), "sum": loss.sum()}[reduction]
+"""
+}
