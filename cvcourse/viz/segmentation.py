@@ -152,7 +152,7 @@ def show_aspp(rates: tuple[int, ...] = (6, 12, 18)) -> Figure:
     _arrow(ax, (8.2, 2.05), (8.6, 2.05))
     ax.text(6.8, 1.3, "DeepLabv3+ decoder", fontsize=8)
     ax.set_xlim(0, 10)
-    ax.set_ylim(-0.2, 3.9)
+    ax.set_ylim(-0.5, 3.9)
     ax.axis("off")
     ax.set_title(
         "ASPP: parallel dilated convolutions see the same map at several scales", fontsize=10
