@@ -8,6 +8,7 @@ import torch.nn.functional as F
 
 from cvcourse.models.train_unet import (
     DEFAULT_CHECKPOINT,
+    UNetTrainer,
     load_unet,
     predict,
     save_unet,
@@ -74,6 +75,19 @@ def test_training_lowers_the_loss_and_is_reproducible() -> None:
     assert a.losses[-1] < a.losses[0]
     assert not a.model.training
     assert predict(a.model, images).shape == masks.shape
+
+
+def test_training_in_parts_equals_training_in_one_go() -> None:
+    images, masks = segmentation_data(8, 24, "train", seed=0)
+    whole = train_unet(images, masks, steps=6, batch_size=4, base=4, num_threads=1)
+    parts = UNetTrainer(images, masks, steps=6, batch_size=4, base=4)
+    parts.run(2, num_threads=1)
+    assert len(parts.losses) == 2 and not parts.model.training
+    parts.run(num_threads=1)
+    parts.run(num_threads=1)  # nothing left: no more steps
+    assert parts.losses == whole.losses
+    x = images[:2]
+    torch.testing.assert_close(parts.model(x), whole.model(x))
 
 
 def test_save_and_load_round_trip(tmp_path) -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_CHECKPOINT",
     "SEGMENTATION_SHAPES",
     "TrainResult",
+    "UNetTrainer",
     "load_unet",
     "predict",
     "save_unet",
@@ -61,6 +62,76 @@ class TrainResult:
     seconds: float = 0.0
 
 
+class UNetTrainer:
+    """Train a fresh UNet with pixel cross-entropy, AdamW and a one-cycle learning rate, in parts.
+
+    ``run(n)`` continues where the last call stopped, so a chapter can look at the model halfway
+    (and keep each notebook cell short); the whole schedule is fixed by ``steps`` up front.
+
+    Args:
+        images (Tensor[N, 3, H, W]); masks (LongTensor[N, H, W]) with classes ``0..K-1``.
+        steps: optimisation steps in all, each on ``batch_size`` scenes drawn with replacement.
+        class_weights (Tensor[K] | None): weights of the cross-entropy per true class.
+        seed: fixes the initialisation and the batches (bit for bit on one CPU setup).
+
+    Attributes:
+        model (UNet); losses (list[float]): one per step done; seconds (float): training time.
+    """
+
+    def __init__(
+        self,
+        images: Tensor,
+        masks: Tensor,
+        *,
+        steps: int = 500,
+        batch_size: int = 32,
+        lr: float = 1e-2,
+        base: int = 8,
+        depth: int = 2,
+        class_weights: Tensor | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.images, self.masks, self.steps, self.batch_size = images, masks, steps, batch_size
+        self.class_weights = class_weights
+        torch.manual_seed(seed)
+        num_classes = int(masks.max()) + 1 if class_weights is None else len(class_weights)
+        self.model = UNet(images.shape[1], max(num_classes, 2), base, depth)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=lr)
+        # One cycle: a short warm-up then a long decay; high peak rates train BatchNorm nets fast.
+        self.schedule = torch.optim.lr_scheduler.OneCycleLR(
+            self.optimizer, lr, total_steps=steps, pct_start=0.2
+        )
+        self.batches = torch.Generator().manual_seed(seed)
+        self.losses: list[float] = []
+        self.seconds = 0.0
+
+    def run(self, steps: int | None = None, num_threads: int = 2) -> UNetTrainer:
+        """Train ``steps`` more steps (default: the rest of the schedule); ends in eval mode."""
+        left = self.steps - len(self.losses)
+        steps = left if steps is None else min(steps, left)
+        previous = torch.get_num_threads()
+        torch.set_num_threads(num_threads)
+        start = time.perf_counter()
+        try:
+            self.model.train()
+            for _ in range(steps):
+                index = torch.randint(
+                    0, len(self.images), (self.batch_size,), generator=self.batches
+                )
+                logits = self.model(self.images[index])
+                loss = F.cross_entropy(logits, self.masks[index], weight=self.class_weights)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+                self.schedule.step()
+                self.losses.append(loss.item())
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.model.eval()
+            torch.set_num_threads(previous)
+        return self
+
+
 def train_unet(
     images: Tensor,
     masks: Tensor,
@@ -74,45 +145,24 @@ def train_unet(
     seed: int = 0,
     num_threads: int = 2,
 ) -> TrainResult:
-    """Train a fresh UNet with pixel cross-entropy, AdamW and a one-cycle learning rate.
-
-    Args:
-        images (Tensor[N, 3, H, W]); masks (LongTensor[N, H, W]) with classes ``0..K-1``.
-        steps: optimisation steps, each on ``batch_size`` scenes drawn with replacement.
-        class_weights (Tensor[K] | None): weights of the cross-entropy per true class.
-        seed: fixes the initialisation and the batches (bit for bit on one CPU setup).
+    """:class:`UNetTrainer` run to the end in one go.
 
     Returns:
         TrainResult with the model in eval mode.
     """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(num_threads)
-    try:
-        torch.manual_seed(seed)
-        num_classes = int(masks.max()) + 1 if class_weights is None else len(class_weights)
-        model = UNet(images.shape[1], max(num_classes, 2), base, depth)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
-        # One cycle: a short warm-up then a long decay; high peak rates train BatchNorm nets fast.
-        schedule = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, lr, total_steps=steps, pct_start=0.2
-        )
-        batches = torch.Generator().manual_seed(seed)
-        result = TrainResult(model)
-        start = time.perf_counter()
-        model.train()
-        for _ in range(steps):
-            index = torch.randint(0, len(images), (batch_size,), generator=batches)
-            loss = F.cross_entropy(model(images[index]), masks[index], weight=class_weights)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            result.losses.append(loss.item())
-        result.seconds = time.perf_counter() - start
-        model.eval()
-        return result
-    finally:
-        torch.set_num_threads(previous)
+    trainer = UNetTrainer(
+        images,
+        masks,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        base=base,
+        depth=depth,
+        class_weights=class_weights,
+        seed=seed,
+    )
+    trainer.run(num_threads=num_threads)
+    return TrainResult(trainer.model, trainer.losses, trainer.seconds)
 
 
 @torch.no_grad()

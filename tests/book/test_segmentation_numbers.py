@@ -90,6 +90,7 @@ def test_class_imbalance_and_the_background_only_baseline() -> None:
 def test_unet_trained_in_the_chapter() -> None:
     assert value("unet_parameters") == 29652
     assert value("test_miou") >= 0.9
+    assert 0 < value("half_miou") < value("test_miou")  # halfway, at the peak learning rate
     per_class = value("test_iou_per_class")
     assert sum(per_class) / len(per_class) == pytest.approx(value("test_miou"), abs=2e-3)
     assert value("test_pixel_accuracy") > value("bg_only_accuracy")
@@ -97,5 +98,5 @@ def test_unet_trained_in_the_chapter() -> None:
     assert last < first / 20
     assert value("confusion_worst_rate") < 0.1
     dice = value("ex_dice_per_class")
-    assert all(d >= i for d, i in zip(dice, per_class, strict=True))  # Dice >= IoU always
+    assert all(d >= i - 1e-3 for d, i in zip(dice, per_class, strict=True))  # Dice >= IoU (rounded)
     assert 0 < value("threshold_iou") <= value("threshold_dice") <= 1
