@@ -100,3 +100,5 @@ def test_unet_trained_in_the_chapter() -> None:
     dice = value("ex_dice_per_class")
     assert all(d >= i - 1e-3 for d, i in zip(dice, per_class, strict=True))  # Dice >= IoU (rounded)
     assert 0 < value("threshold_iou") <= value("threshold_dice") <= 1
+    assert value("threshold_dice") <= value("best_threshold_dice") <= 1
+    assert 0.05 <= value("best_threshold") <= 0.95
