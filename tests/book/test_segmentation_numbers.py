@@ -36,6 +36,7 @@ def value(name: str):
         ("ex_overlap_values", [1, 2, 4]),
         ("ex_plain_rf", 7),
         ("ex_dice_matches", True),
+        ("ex_adjoint_grad", True),
     ],
 )
 def test_exact_values(name: str, expected) -> None:
@@ -55,6 +56,10 @@ def test_exact_values(name: str, expected) -> None:
 )
 def test_scalar_values(name: str, expected: float, tolerance: float) -> None:
     assert value(name) == pytest.approx(expected, abs=tolerance)
+
+
+def test_transposed_convolution_is_the_adjoint() -> None:
+    assert float(value("ex_adjoint_error")) < 1e-10
 
 
 def test_focal_easy_positive() -> None:
