@@ -173,11 +173,27 @@ def test_grade_reports_a_corrupt_notebook_and_grades_the_rest(released: Path) ->
     assert (copy / "gradebook.db").read_bytes() == b"garbage"
 
 
+@pytest.mark.slow
 def test_plain_nbgrader_autograde_refuses_and_changes_no_grade(released: Path) -> None:
     """No side door: nbgrader's own autograde (and the formgrader's button) would run student
     code unsandboxed, as the instructor; in this course it refuses and points to cvcourse grade."""
     from nbgrader.api import Gradebook
 
+    build_submission(released, "toy", "good")  # graded here (or already, by an earlier test)
+    graded = main(
+        [
+            "--course",
+            str(released),
+            "grade",
+            "toy",
+            "--student",
+            "good",
+            "--workers",
+            "1",
+            "--no-feedback",
+        ]
+    )
+    assert graded == 0
     build_submission(released, "toy", "mallory")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(
