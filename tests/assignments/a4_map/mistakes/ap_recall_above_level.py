@@ -1,0 +1,28 @@
+"""Mistake: at a recall level r the envelope is read at the first rank whose recall is strictly
+above r (searchsorted side right), so a ranking that reaches r exactly is read one step late: the
+chapter's 11- and 101-point APs (recall 1/4, 1/2, 3/4) come out lower."""
+
+NAMES = "recall > r instead of recall >= r"
+LOSES = [
+    "test_average_precision_worked",
+    "test_average_precision_rules",
+    "test_average_precision_random",
+]
+CELLS = {
+    "average_precision": """
+def average_precision(scores, is_tp, num_gt, method="all"):
+    if len(scores) == 0:
+        return 0.0
+    order = torch.sort(scores, descending=True, stable=True).indices
+    tp = is_tp[order].to(torch.float64).cumsum(0)
+    precision = tp / torch.arange(1, len(tp) + 1, dtype=torch.float64)
+    recall = tp / num_gt
+    envelope = precision.flip(0).cummax(0).values.flip(0)
+    if method == "all":
+        steps = torch.diff(recall, prepend=recall.new_zeros(1))
+        return float((steps * envelope).sum())
+    levels = torch.from_numpy(np.linspace(0, 1, 11 if method == "voc11" else 101))
+    first = torch.searchsorted(recall, levels, side="right")  # the mistake: recall > r
+    return float(torch.cat([envelope, envelope.new_zeros(1)])[first].mean())
+"""
+}
