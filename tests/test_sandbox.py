@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,28 @@ def test_timed_calls_use_kept_inputs_and_bring_back_a_digest(kernel: StudentKern
     assert digest[0]["sum"] == -30.0 and digest[0]["abs"] == 30.0
     with pytest.raises(StudentError, match="gone|no object"):  # dropped after the block
         f.timed(kept)
+
+
+@needs_bwrap
+def test_a_kernel_starts_from_a_linked_environment_folder(tmp_path: Path) -> None:
+    """A grader run through a symbolic link to its virtual environment (say a worktree's
+    ``.venv``): the sandbox mounts real paths only, so the kernel must be started by one."""
+    linked = tmp_path / "venv"
+    linked.symlink_to(os.path.realpath(sys.prefix), target_is_directory=True)
+    probe = (
+        "from cvcourse.grading.limits import SandboxLimits\n"
+        "from cvcourse.grading.sandbox import SandboxPlan, StudentKernel\n"
+        "with StudentKernel(SandboxPlan(SandboxLimits())) as k:\n"
+        "    print(k.request({'op': 'run', 'source': 'print(6 * 7)'}, timeout=60)['printed'])\n"
+    )
+    done = subprocess.run(
+        [str(linked / "bin" / Path(sys.executable).name), "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=300,
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "42", done.stdout + done.stderr
 
 
 @needs_bwrap

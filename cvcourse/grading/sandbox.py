@@ -252,7 +252,7 @@ def bwrap_command(plan: SandboxPlan, support_dir: Path) -> list[str]:
         SUBMISSION_DIR,
     ]
     args += ["--clearenv"]
-    venv_bin = str(Path(sys.executable).parent)
+    venv_bin = str(Path(interpreter()).parent)
     for name, value in (SANDBOX_ENV | {"PATH": f"{venv_bin}:{SANDBOX_PATH}"}).items():
         args += ["--setenv", name, value]
     args += ["--", *limits.prlimit_command(ADDRESS_SPACE_MB, as_root=running_as_root())]
@@ -263,8 +263,16 @@ def bwrap_command(plan: SandboxPlan, support_dir: Path) -> list[str]:
     return args + kernel_command()
 
 
+def interpreter() -> str:
+    """This Python as the sandbox can start it: a linked folder on the way (say a ``.venv``
+    that is a symbolic link) resolved, since the sandbox mounts only real paths, but the
+    executable's own name kept, since a virtual environment is found from that name."""
+    executable = Path(sys.executable)
+    return str(executable.parent.resolve() / executable.name)
+
+
 def kernel_command(directory: str = KERNEL_DIR) -> list[str]:
-    return [sys.executable, "-s", "-B", f"{directory}/student_kernel.py"]
+    return [interpreter(), "-s", "-B", f"{directory}/student_kernel.py"]
 
 
 MASKED_MODULE = (
