@@ -137,8 +137,8 @@ def test_grade_reports_a_corrupt_notebook_and_grades_the_rest(released: Path) ->
     assert run.returncode == 2
     errors = [line for line in run.stderr.splitlines() if line.startswith("cvcourse: error:")]
     assert len(errors) == 1 and "broken/toy/toy.ipynb: not a readable notebook" in errors[0]
-    # `wrong` returns its input: wrong values (2 points lost), but fast (the speed point kept).
-    assert "good: 3 / 3" in run.stdout and "wrong: 1 / 3" in run.stdout
+    # `wrong` returns its input: wrong values, and a fast wrong answer earns no speed point.
+    assert "good: 3 / 3" in run.stdout and "wrong: 0 / 3" in run.stdout
     assert (released / "grades.csv").is_file()
     report = subprocess.run(
         [sys.executable, "-m", "cvcourse.cli", "--course", str(released), "report", "toy",
@@ -149,7 +149,7 @@ def test_grade_reports_a_corrupt_notebook_and_grades_the_rest(released: Path) ->
     import json
 
     data = json.loads(report.stdout)
-    assert data["totals"] == {"good": {"points": 3, "max": 3}, "wrong": {"points": 1, "max": 3}}
+    assert data["totals"] == {"good": {"points": 3, "max": 3}, "wrong": {"points": 0, "max": 3}}
     lost = [r for r in data["rows"] if r["points"] < r["max_points"]]
     assert lost and all(r["reason"].startswith("box_area: ") for r in lost)
     # The reasons come from the run's results file, not from the autograded notebooks.

@@ -4,7 +4,6 @@ non-zero, and every earlier grade stays as it was."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -17,27 +16,23 @@ from cvcourse.grading.autograde import GradeOptions, grade
 from cvcourse.grading.course import Course, CourseError
 from cvcourse.grading.proxy import GraderError
 from cvcourse.grading.submissions import build_submission
+from tests.toy_course import toy_course
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 # force: these tests grade the same submissions again on purpose
 OPTIONS = dict(workers=1, seed=5, feedback=False, timeout=30.0, force=True)
 
 
 @pytest.fixture
 def graded(tmp_path: Path) -> Course:
-    """The toy course with two students graded once: good 3/3, wrong 1/3."""
-    root = tmp_path / "course"
-    (root / "source").mkdir(parents=True)
-    shutil.copyfile(ROOT / "assignments" / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copytree(ROOT / "tests/assignments/toy/source/toy", root / "source" / "toy")
-    assert main(["--course", str(root), "release", "toy"]) == 0
+    """The toy course with two students graded once: good 3/3, wrong 0/3."""
+    root = toy_course(tmp_path / "course")
     build_submission(root, "toy", "good")
     build_submission(root, "toy", "wrong", cells={"box_area": "def box_area(b):\n    return b"})
     course = Course.open(root)
     summary = grade(course, "toy", GradeOptions(**OPTIONS))
-    assert {r.student: r.score for r in summary.results} == {"good": 3.0, "wrong": 1.0}
+    assert {r.student: r.score for r in summary.results} == {"good": 3.0, "wrong": 0.0}
     return course
 
 
@@ -64,7 +59,7 @@ def test_a_kernel_that_cannot_start_is_the_graders_fault_and_saves_nothing(
     summary = grade(graded, "toy", GradeOptions(**OPTIONS))
     assert {r.student for r in summary.grader_faults} == {"good", "wrong"}
     assert all("disk full" in (r.problem or "") for r in summary.grader_faults)
-    assert _scores(graded) == {"good": 3.0, "wrong": 1.0}  # the earlier grades, untouched
+    assert _scores(graded) == {"good": 3.0, "wrong": 0.0}  # the earlier grades, untouched
     results = json.loads((graded.root / ".cvcourse/results/toy/good.json").read_text())
     assert results["result"]["score"] == 3.0  # the last good run's word stays
 
@@ -77,7 +72,7 @@ def test_a_broken_instructor_notebook_stops_the_run_before_any_grade(graded: Cou
     nbformat.write(nb, path)
     with pytest.raises(CourseError, match="preflight.*fails 1 of its own test"):
         grade(graded, "toy", GradeOptions(**OPTIONS))
-    assert _scores(graded) == {"good": 3.0, "wrong": 1.0}
+    assert _scores(graded) == {"good": 3.0, "wrong": 0.0}
 
 
 def test_the_cli_exits_with_its_own_status_on_a_grader_fault(

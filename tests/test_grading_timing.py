@@ -10,21 +10,19 @@ loop copy loses exactly the speed cell, never more or less.
 from __future__ import annotations
 
 import multiprocessing
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
-from cvcourse.cli import main
 from cvcourse.grading.autograde import GradeOptions, grade
 from cvcourse.grading.course import Course
 from cvcourse.grading.submissions import build_submission
+from tests.toy_course import toy_course
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
 COPIES = 10
 LOOP = {
     "box_area": (
@@ -57,11 +55,7 @@ def busy_cores() -> Iterator[None]:
 def test_the_same_submission_gets_the_same_score_every_time_under_load(
     tmp_path: Path, busy_cores: None
 ) -> None:
-    root = tmp_path / "course"
-    (root / "source").mkdir(parents=True)
-    shutil.copyfile(ROOT / "assignments" / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copytree(ROOT / "tests/assignments/toy/source/toy", root / "source" / "toy")
-    assert main(["--course", str(root), "release", "toy"]) == 0
+    root = toy_course(tmp_path / "course")
     for copy in range(COPIES):
         build_submission(root, "toy", f"correct{copy:02d}")
         build_submission(root, "toy", f"loop{copy:02d}", cells=LOOP)
