@@ -86,6 +86,9 @@ def test_training_in_parts_equals_training_in_one_go() -> None:
     parts.run(num_threads=1)
     parts.run(num_threads=1)  # nothing left: no more steps
     assert parts.losses == whole.losses
+    # one cycle: a short warm-up from lr / 25, then a cosine decay to almost zero
+    assert len(parts.rates) == 6 and parts.rates[0] == pytest.approx(1e-2 / 25)
+    assert max(parts.rates) == parts.rates[1] and parts.rates[-1] < 1e-6
     x = images[:2]
     torch.testing.assert_close(parts.model(x), whole.model(x))
 

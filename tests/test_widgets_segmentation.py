@@ -37,6 +37,16 @@ def test_stamp_builds_the_transposed_convolution() -> None:
     assert "checkerboard" in stamp.label.value
     stamp.set(kernel=2, stride=2, step=9)
     assert stamp.output_size == 6 and "even coverage" in stamp.summary()
+    # k a multiple of s: even away from the border, although the border gets fewer stamps
+    stamp.set(kernel=4, stride=2)
+    assert stamp.interior_counts() == [4]
+    assert set(stamp.overlap().flatten().tolist()) == {1, 2, 4}
+    assert "even coverage" in stamp.summary() and "checkerboard" not in stamp.summary()
+    assert "border only: [1, 2]" in stamp.label.value
+    stamp.set(kernel=2, stride=3)  # k < s: pixels between the stamps get none
+    assert stamp.interior_counts() == [0, 1] and "gaps" in stamp.summary()
+    stamp.set(kernel=3, stride=2)
+    assert stamp.interior_counts() == [1, 2, 4] and "checkerboard" in stamp.summary()
     stamp.sliders["kernel"].value = 4  # a reader moving the slider redraws too
     assert "4" in stamp.label.value and stamp.view.value
     assert len(stamp.figure().axes) == 3

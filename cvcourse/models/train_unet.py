@@ -1,8 +1,9 @@
 """Train :class:`~cvcourse.models.unet.UNet` on Shapes masks, save and load its checkpoint.
 
-The segmentation chapter calls :func:`train_unet` in the page; assignment A6 loads the shipped
-checkpoint into a student's UNet (the module names match). The checkpoint comes from the same
-function by one command:
+The segmentation chapter trains with :class:`UNetTrainer` in the page (in two parts, to look at
+the model halfway); :func:`train_unet` runs the same trainer in one go. Assignment A6 loads the
+shipped checkpoint into a student's UNet (the module names match). The checkpoint comes from
+:func:`train_unet` by one command:
 
     .venv/bin/python -m cvcourse.models.train_unet --out cvcourse/models/weights/unet_shapes.pt
 
@@ -75,7 +76,8 @@ class UNetTrainer:
         seed: fixes the initialisation and the batches (bit for bit on one CPU setup).
 
     Attributes:
-        model (UNet); losses (list[float]): one per step done; seconds (float): training time.
+        model (UNet); losses (list[float]): one per step done; rates (list[float]): the learning
+        rate each step done used; seconds (float): training time.
     """
 
     def __init__(
@@ -103,6 +105,7 @@ class UNetTrainer:
         )
         self.batches = torch.Generator().manual_seed(seed)
         self.losses: list[float] = []
+        self.rates: list[float] = []
         self.seconds = 0.0
 
     def run(self, steps: int | None = None, num_threads: int = 2) -> UNetTrainer:
@@ -122,6 +125,7 @@ class UNetTrainer:
                 loss = F.cross_entropy(logits, self.masks[index], weight=self.class_weights)
                 self.optimizer.zero_grad()
                 loss.backward()
+                self.rates.append(self.optimizer.param_groups[0]["lr"])
                 self.optimizer.step()
                 self.schedule.step()
                 self.losses.append(loss.item())

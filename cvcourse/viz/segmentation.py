@@ -45,8 +45,24 @@ def _box(ax: Axes, x: float, y: float, w: float, h: float, text: str, color: str
     ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8)
 
 
-def _arrow(ax: Axes, start: tuple, end: tuple, color: str = "#333333", text: str = "") -> None:
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10, color=color))
+def _arrow(
+    ax: Axes,
+    start: tuple,
+    end: tuple,
+    color: str = "#333333",
+    text: str = "",
+    connectionstyle: str = "arc3",
+) -> None:
+    ax.add_patch(
+        FancyArrowPatch(
+            start,
+            end,
+            arrowstyle="-|>",
+            mutation_scale=10,
+            color=color,
+            connectionstyle=connectionstyle,
+        )
+    )
     if text:
         mid = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
         ax.text(mid[0], mid[1] + 0.12, text, ha="center", va="bottom", fontsize=7, color=color)
@@ -87,10 +103,14 @@ def show_unet(model: nn.Module, size: tuple[int, int] = (48, 48), in_ch: int = 3
             "#d9ead3",
         )
         _box(ax, 5.9 - 1.2 * i, y, 1.8, 0.6, f"ups.{j}\n{_fmt(shapes[f'ups.{j}'])}", "#fff2cc")
-        _arrow(ax, (2.3 + 1.2 * i, y + 0.45), (5.9 - 1.2 * i, y + 0.45), "tab:blue",
-               "skip: concat [encoder, upsampled]")  # fmt: skip
+        # The skip goes over the transposed convolution into the decoder, whose input is the
+        # concatenation [encoder map, upsampled map].
+        _arrow(ax, (2.3 + 1.2 * i, y + 0.6), (8.2 - 1.2 * i + 0.3, y + 0.6), "tab:blue",
+               "skip: concat [encoder, upsampled]", "arc3,rad=-0.2")  # fmt: skip
         _arrow(ax, (7.7 - 1.2 * i, y + 0.15), (8.2 - 1.2 * i, y + 0.15))
-        _arrow(ax, (1.3 + 1.2 * i, y), (1.5 + 1.2 * i, y - 0.4), "tab:red", "max-pool 2")
+        # The last max-pool feeds the bottleneck; the others the next encoder.
+        pool_end = (1.2 * depth + 1.2, 0.0) if i == depth - 1 else (1.5 + 1.2 * i, y - 0.4)
+        _arrow(ax, (1.3 + 1.2 * i, y), pool_end, "tab:red", "max-pool 2")
         if i > 0:  # the decoder one level down feeds this level's transposed convolution
             _arrow(ax, (9.2 - 1.2 * i, y + 0.6), (6.8 - 1.2 * (i - 1), y + 1.0), "tab:orange")
     b = shapes["bottleneck"]
@@ -112,9 +132,17 @@ def show_fcn_variants() -> Figure:
     """FCN-32s, -16s and -8s (Long et al., 2015): which pooled maps are fused before upsampling."""
     fig = Figure(figsize=(10, 3.6), layout="constrained")
     ax = fig.subplots()
-    stages = [("pool3", "1/8"), ("pool4", "1/16"), ("conv7", "1/32")]
+    stages = [("pool3", 8), ("pool4", 16), ("conv7", 32)]
     for i, (name, stride) in enumerate(stages):
-        _box(ax, 0.2 + 1.8 * i, 2.6, 1.5, 0.6, f"{name}\nstride {stride}", "#cfe2f3")
+        _box(
+            ax,
+            0.2 + 1.8 * i,
+            2.6,
+            1.5,
+            0.6,
+            f"{name}\nstride {stride} (1/{stride} size)",
+            "#cfe2f3",
+        )
         if i:
             _arrow(ax, (1.7 + 1.8 * (i - 1), 2.9), (0.2 + 1.8 * i, 2.9))
     rows = [
@@ -134,7 +162,8 @@ def show_fcn_variants() -> Figure:
 
 
 def show_aspp(rates: tuple[int, ...] = (6, 12, 18)) -> Figure:
-    """DeepLabv3's atrous spatial pyramid pooling and the v3+ decoder."""
+    """DeepLabv3's atrous spatial pyramid pooling (DeepLabv2's ASPP plus an image-pooling branch)
+    and the v3+ decoder."""
     fig = Figure(figsize=(10, 4.0), layout="constrained")
     ax = fig.subplots()
     _box(ax, 0.1, 1.7, 1.6, 0.7, "backbone\nfeatures (1/16)", "#cfe2f3")

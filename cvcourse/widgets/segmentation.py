@@ -2,7 +2,8 @@
 
 - :class:`TransposedConvStamp`: kernel and stride sliders; a transposed convolution stamps the
   kernel, scaled by each input pixel, into the output, and the heatmap counts how many stamps
-  overlap at each output pixel (uneven counts are the checkerboard).
+  overlap at each output pixel (uneven counts away from the border are the checkerboard; near the
+  border fewer stamps reach in any case).
 - :class:`ThresholdExplorer`: a threshold slider over a predicted probability map, with the Dice
   and IoU of the thresholded mask against the truth.
 - :class:`PredictionBrowser`: a slider over test scenes showing image, truth, prediction and errors.
@@ -137,6 +138,15 @@ class TransposedConvStamp:
         """LongTensor[O, O]: stamps covering each output pixel (see :func:`overlap_counts`)."""
         return overlap_counts(self.in_size, self.kernel, self.stride)
 
+    def interior_counts(self) -> list[int]:
+        """The stamp counts that occur away from the border, where every pixel is reached by all
+        the stamps that could reach it: one value exactly when ``kernel % stride == 0``, and 0
+        (gaps) when ``kernel < stride``. Judged on an input large enough to have an interior."""
+        k, s = self.kernel, self.stride
+        c = overlap_counts(2 * k + 2, k, s)
+        n = c.shape[0]
+        return sorted(set(c[k - 1 : n - (k - 1), k - 1 : n - (k - 1)].flatten().tolist()))
+
     def partial_output(self, step: int | None = None) -> Tensor:
         """The output after the first ``step`` stamps (row-major), float64 ``[O, O]``."""
         step = self.step if step is None else step
@@ -148,11 +158,18 @@ class TransposedConvStamp:
         return out
 
     def summary(self) -> str:
-        counts = sorted(set(self.overlap().flatten().tolist()))
-        even = "even coverage" if len(counts) == 1 else "uneven coverage: a checkerboard"
+        inside = self.interior_counts()
+        border = sorted(set(self.overlap().flatten().tolist()) - set(inside))
+        if len(inside) == 1:
+            verdict = "even coverage"
+        elif 0 in inside:
+            verdict = "gaps: some pixels get no stamp"
+        else:
+            verdict = "uneven coverage: a checkerboard"
+        at_border = f"; border only: {border}" if border else ""
         return (
             f"output {self.output_size}x{self.output_size} = ({self.in_size} − 1)·{self.stride} + "
-            f"{self.kernel}; stamps per pixel: {counts} ({even})"
+            f"{self.kernel}; stamps per pixel inside: {inside} ({verdict}){at_border}"
         )
 
     def figure(self) -> Figure:
