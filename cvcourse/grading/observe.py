@@ -35,6 +35,8 @@ from typing import Any
 
 import torch
 
+from cvcourse.grading.wire import digest
+
 
 @dataclass(frozen=True)
 class Check:
@@ -257,9 +259,16 @@ def expect_fast(
                 )  # fmt: skip
                 return
         else:
-            t_ref = _best_of(lambda: reference(*args), repeat, None)
+            t_ref, expected = _best_of(lambda: reference(*args), repeat, None)
             limit = _cut_off(max_ratio, t_ref)
-            t_fn = _best_of(lambda: function(*args), repeat, (key, msg, limit))
+            t_fn, got = _best_of(lambda: function(*args), repeat, (key, msg, limit))
+            wrong = _digest_difference(digest(got), digest(expected))
+            if wrong:  # as when graded: only the time of a right answer counts
+                _verdict(
+                    key, msg, f"the timed call's result is wrong ({wrong}): only the time of a "
+                    "right answer counts"
+                )  # fmt: skip
+                return
     except TimeoutError as exc:  # stopped far over its allowance (the grader's proxy)
         _verdict(key, msg, f"too slow: {exc}. Use broadcasting instead of Python loops")
         return
@@ -345,14 +354,17 @@ def _digest_difference(got: Any, expected: Any, where: str = "the result") -> st
     return "" if got == expected else f"{where} differs"
 
 
-def _best_of(f: Callable[[], Any], repeat: int, limit: tuple[str, str, float] | None) -> float:
+def _best_of(
+    f: Callable[[], Any], repeat: int, limit: tuple[str, str, float] | None
+) -> tuple[float, Any]:
+    """The best time of ``f`` over ``repeat`` calls after a warm-up, and its last result."""
     times = []
     for _ in range(repeat + 1):  # the first call warms up caches and lazy initialisation
         start = time.perf_counter()
         with _time_limit(limit):
-            f()
+            result = f()
         times.append(time.perf_counter() - start)
-    return min(times[1:])
+    return min(times[1:]), result
 
 
 @contextlib.contextmanager
