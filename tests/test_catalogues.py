@@ -79,8 +79,23 @@ class GradedCatalogue:
 
 
 @pytest.fixture(scope="module")
-def graded(request: pytest.FixtureRequest, tmp_path_factory) -> GradedCatalogue:
+def graded_runs() -> dict[str, GradedCatalogue]:
+    """assignment -> its one graded run (pytest would set a parametrized fixture up again each
+    time the parameter changes between tests, grading a catalogue many times)."""
+    return {}
+
+
+@pytest.fixture
+def graded(
+    request: pytest.FixtureRequest, graded_runs: dict[str, GradedCatalogue], tmp_path_factory
+) -> GradedCatalogue:
     assignment = request.param
+    if assignment not in graded_runs:
+        graded_runs[assignment] = _grade_catalogue(assignment, tmp_path_factory)
+    return graded_runs[assignment]
+
+
+def _grade_catalogue(assignment: str, tmp_path_factory) -> GradedCatalogue:
     catalogue = ROOT / "tests" / "assignments" / assignment
     course = copy_course(ROOT / "assignments", tmp_path_factory.mktemp(assignment), [assignment])
     released = _cvcourse("--course", str(course.root), "release", assignment)
