@@ -248,7 +248,7 @@ def _grade(job: Job, outcome: Outcome) -> None:
         function = function_of(grade_id, solutions)
         if findings.get(function):
             outcome.verdicts[grade_id] = CellVerdict(False, f"{function}: {findings[function][0]}")
-        elif not verdict.passed and not verdict.reason.startswith(function):
+        elif not verdict.passed and not verdict.reason.startswith(f"{function}:"):
             verdict.reason = f"{function}: {verdict.reason}"
     if session.deaths:
         outcome.fault = Fault.STUDENT
