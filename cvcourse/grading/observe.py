@@ -252,25 +252,19 @@ def expect_fast(
     try:
         if twin is not None:
             t_fn, t_ref, wrong = _race(function, twin, args, repeat, max_ratio)
-            if wrong:
-                _verdict(
-                    key, msg, f"the timed call's result is wrong ({wrong}): only the time of a "
-                    "right answer counts"
-                )  # fmt: skip
-                return
         else:
             t_ref, expected = _best_of(lambda: reference(*args), repeat, None)
             limit = _cut_off(max_ratio, t_ref)
             t_fn, got = _best_of(lambda: function(*args), repeat, (key, msg, limit))
             wrong = _digest_difference(digest(got), digest(expected))
-            if wrong:  # as when graded: only the time of a right answer counts
-                _verdict(
-                    key, msg, f"the timed call's result is wrong ({wrong}): only the time of a "
-                    "right answer counts"
-                )  # fmt: skip
-                return
     except TimeoutError as exc:  # stopped far over its allowance (the grader's proxy)
         _verdict(key, msg, f"too slow: {exc}. Use broadcasting instead of Python loops")
+        return
+    if wrong:  # locally and when graded alike
+        _verdict(
+            key, msg, f"the timed call's result is wrong ({wrong}): only the time of a right "
+            "answer counts"
+        )  # fmt: skip
         return
     failure = ""
     if t_fn > max_ratio * t_ref + 0.05:
