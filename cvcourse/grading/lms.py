@@ -62,7 +62,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from cvcourse.grading.course import Course, CourseError
-from cvcourse.grading.roster import Student, gradebook_students
+from cvcourse.grading.roster import Student, check_student_id, gradebook_students
 
 FORMATS = ("csv", "canvas", "moodle")
 MAX_NOTEBOOK_BYTES = 64 << 20  # a notebook larger than this in a bulk download is refused
@@ -285,6 +285,11 @@ def _place(
     info: zipfile.ZipInfo,
     summary: CollectSummary,
 ) -> None:
+    try:  # a gradebook id written by other tools: never a path out of submitted/
+        check_student_id(student, str(course.gradebook_path))
+    except CourseError as exc:
+        summary.problems.append((info.filename, str(exc)))
+        return
     folder = course.submitted / student / assignment
     target = folder / f"{notebook}.ipynb"
     if target.is_symlink() or (target.exists() and not target.is_file()):
