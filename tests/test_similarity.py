@@ -84,7 +84,9 @@ def test_normalising_removes_names_comments_and_formatting() -> None:
     b = "def f(x):\n\n    # the width first\n    q = x[ :,2]-x[:,0]\n    return q*2\n"
     texts = [[t.text for t in normalise(s, bound_names([s]))] for s in (a, b)]
     assert texts[0] == texts[1]
-    assert texts[0][:6] == ["def", "V", "(", "V", ")", ":"]
+    assert texts[0][:4] == ["def", "V", "V", ":"]
+    # redundant parentheses are formatting too
+    assert [t.text for t in normalise("x = (a + b)", set())] == ["x", "=", "a", "+", "b"]
     # library names and attributes stay: they are what independent solutions differ in
     c = "def area(b):\n    return torch.clamp(b, min=0).prod(1)\n"
     assert "clamp" in [t.text for t in normalise(c, bound_names([c]))]
@@ -109,8 +111,8 @@ def test_planted_copies_rank_above_independent_solutions() -> None:
     scores = {frozenset((p.a, p.b)): p.score for p in pairs}
     lowest_copy = min(scores.get(pair, 0.0) for pair in copied)
     highest_independent = max(s for pair, s in scores.items() if pair not in copied)
-    assert lowest_copy >= 0.6, sorted((scores.get(p, 0.0), sorted(p)) for p in copied)[:3]
-    assert highest_independent <= 0.3
+    assert lowest_copy >= 0.8, sorted((scores.get(p, 0.0), sorted(p)) for p in copied)[:3]
+    assert highest_independent <= 0.25
     # ranked: every planted pair comes before every independent pair
     assert {frozenset((p.a, p.b)) for p in pairs[: len(copied)]} == copied
     assert [p.score for p in pairs] == sorted((p.score for p in pairs), reverse=True)

@@ -5,7 +5,8 @@ fingerprinting", SIGMOD 2003):
 
 1. **Normalise.** Each solution cell is cut into Python tokens; comments, docstrings, blank lines,
    indentation and spacing are dropped, every name the student binds (functions, arguments,
-   variables, ``import ... as`` aliases) becomes ``V`` and every string literal ``S``. Library
+   variables, ``import ... as`` aliases) becomes ``V``, every string literal ``S``, and
+   parentheses go (redundant ones are formatting, and a call still shows its name). Library
    names (``torch``, ``.clamp``) and numbers stay: they are what independent solutions differ
    in. Renaming variables, rewriting comments or reformatting therefore changes nothing.
 2. **Fingerprint.** Hashes of every ``K`` consecutive tokens (a k-gram), within one cell, so that
@@ -135,7 +136,7 @@ def _raw_tokens(source: str) -> list[tuple[int, str, int]]:
 
 
 def normalise(source: str, bound: set[str]) -> list[Token]:
-    """The cell's tokens with formatting, comments and docstrings gone and bound names ``V``."""
+    """The cell's tokens, formatting, comments, docstrings and parentheses gone; names ``V``."""
     raw = _raw_tokens(source)
     tokens: list[Token] = []
     line_start = True  # at the start of a logical line (a string there is a docstring)
@@ -150,6 +151,9 @@ def normalise(source: str, bound: set[str]) -> list[Token]:
             if following is None or following[0] in (tokenize.NEWLINE, tokenize.ENDMARKER):
                 continue  # a docstring or a bare string statement: prose, like a comment
         line_start = False
+        if text in ("(", ")"):  # redundant parentheses are formatting; calls keep their names
+            previous = text
+            continue
         if kind == tokenize.NAME and text in bound and previous != ".":
             out = "V"
         elif kind == tokenize.STRING:
