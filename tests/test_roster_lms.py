@@ -316,3 +316,24 @@ def test_export_without_a_gradebook(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["--course", str(root), "export", "--format", "canvas"]) == 2
     assert "no gradebook yet" in _one_error_line(capsys)
     assert not Course.open(root).gradebook_path.exists()
+
+
+def test_corrupt_gradebook_is_reported_and_left_untouched(
+    course: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    gradebook = course / "gradebook.db"
+    gradebook.write_bytes(b"this is not an SQLite database, but somebody's grades" * 100)
+    before = gradebook.read_bytes()
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    some_zip = _zip(tmp_path / "a.zip", {"martinalice_1001_1_toy.ipynb": b"{}"})
+    run = ["--course", str(course)]
+    for command in (
+        ["roster", "import", str(roster)],
+        ["collect", "toy", "--zip", str(some_zip)],
+        ["export", "--format", "canvas"],
+    ):
+        assert main([*run, *command]) == 2
+        assert "gradebook.db: corrupt gradebook" in _one_error_line(capsys)
+    assert gradebook.read_bytes() == before
+    assert not (course / "submitted").exists()
