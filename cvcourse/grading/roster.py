@@ -26,6 +26,7 @@ row fails the import with the file, the line and the problem, and the gradebook 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -85,11 +86,14 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise CourseError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:
         raise CourseError(path, f"cannot be read ({exc.strerror})") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    numbered = []
     try:
-        rows = list(csv.reader(text.splitlines()))
+        for row in reader:  # line_num: the file's line where the row ends (quoted newlines)
+            if any(cell.strip() for cell in row):
+                numbered.append((reader.line_num, row))
     except csv.Error as exc:
-        raise CourseError(path, f"not a CSV file ({exc})") from exc
-    numbered = [(i + 1, row) for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
+        raise CourseError(f"{path}:{reader.line_num}", f"not valid CSV ({exc})") from exc
     if not numbered:
         raise CourseError(path, "empty (a header row and one row per student expected)")
     (_, header), *body = numbered
