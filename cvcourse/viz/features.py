@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle
+from matplotlib.patches import Circle, Patch
 from torch import Tensor
 
 from cvcourse.compgraph import OPS, Graph
@@ -42,11 +42,13 @@ def show_task_zoo(sample: Mapping, class_names: Sequence[str]) -> Figure:
         class_names (Sequence[str]): ``Shapes.classes`` (index 0 is the background).
 
     Returns:
-        Figure: five panels in a row.
+        Figure: five panels, the first three tasks above, matching and captioning below.
     """
     image, boxes, labels = sample["image"], sample["boxes"], sample["labels"]
-    fig = Figure(figsize=(13, 3.3), layout="constrained")
-    axes = fig.subplots(1, 5, gridspec_kw={"width_ratios": [1, 1, 1, 2.1, 1]})
+    fig = Figure(figsize=(9, 6.6), layout="constrained")
+    grid = fig.add_gridspec(2, 3)
+    axes = [fig.add_subplot(grid[0, k]) for k in range(3)]
+    axes += [fig.add_subplot(grid[1, :2]), fig.add_subplot(grid[1, 2])]
     hwc = image.permute(1, 2, 0).clamp(0, 1).numpy()
 
     # Classification: the class of the largest object (single label) and the set (multi-label).
@@ -63,17 +65,25 @@ def show_task_zoo(sample: Mapping, class_names: Sequence[str]) -> Figure:
     num_classes = len(class_names)
     axes[2].imshow(colorize_semantic(sample["semantic"], num_classes).permute(1, 2, 0).numpy())
     axes[2].set_title("3. segmentation (a class per pixel)", fontsize=9)
+    colors = torch.cat([torch.zeros(1, 3), palette(num_classes - 1)])  # as colorize_semantic
+    present_ids = sorted({int(label) for label in labels})
+    axes[2].legend(
+        handles=[Patch(color=tuple(colors[c].tolist()), label=class_names[c]) for c in present_ids],
+        fontsize=7,
+        loc="lower right",
+    )
 
-    # Matching: a second view (mirrored), and a line between the two views of each object.
-    width = image.shape[-1]
-    gap = torch.ones(3, image.shape[-2], width // 8)
-    pair = torch.cat([image, gap, image.flip(-1)], dim=-1)
+    # Matching: a second view (the scene turned by 180 degrees), and a line between the two views
+    # of each object.
+    height, width = image.shape[-2:]
+    gap = torch.ones(3, height, width // 8)
+    pair = torch.cat([image, gap, image.flip(-1, -2)], dim=-1)
     axes[3].imshow(pair.permute(1, 2, 0).clamp(0, 1).numpy(), interpolation="nearest")
     centers = (boxes[:, :2] + boxes[:, 2:]) / 2 - 0.5  # imshow centres pixel j on j
     for color, (cx, cy) in zip(palette(len(boxes)), centers.tolist(), strict=True):
-        mirrored = (width - 1 - cx) + width + gap.shape[-1]
-        axes[3].plot([cx, mirrored], [cy, cy], "-o", color=tuple(color.tolist()), lw=1.5, ms=4)
-    axes[3].set_title("4. matching (the same object in two views)", fontsize=9)
+        turned = ((width - 1 - cx) + width + gap.shape[-1], height - 1 - cy)
+        axes[3].plot([cx, turned[0]], [cy, turned[1]], "-o", color=tuple(color.tolist()), ms=4)
+    axes[3].set_title("4. matching (the same objects in a second view, turned)", fontsize=9)
 
     axes[4].imshow(hwc, interpolation="nearest")
     axes[4].set_title("5. captioning", fontsize=9)
