@@ -28,6 +28,7 @@ def value(name: str):
         # 128x128 astronaut with 8x8-pixel cells (15x15 blocks of 36).
         ("hog_len_digit", 324),
         ("hog_len_astronaut", 8100),
+        ("hog_len_digit32", 324),  # a 32x32 digit with 8x8-pixel cells: 3x3 blocks of 36
         ("n_train_digits", 1347),
         ("n_test_digits", 450),
         ("bow_words", 24),
