@@ -76,3 +76,15 @@ def test_backprop_stepper_on_the_sigmoid_neuron_draws_each_state() -> None:
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "-0.197" in texts and "0.731" in texts  # a gradient and the output value are drawn
     assert "image/png" in stepper._repr_mimebundle_()
+
+
+def test_backprop_stepper_recomputes_when_an_input_changes() -> None:
+    stepper = BackpropStepper()
+    stepper.go_to(len(stepper.steps))
+    stepper.input_boxes["z"].value = 2.0  # typed by a reader: f = (x + y) * 2
+    assert stepper.position == len(stepper.steps)  # the walk stays at the same step
+    assert stepper.values["f"] == 6.0 and stepper.grads["x"] == 2.0 and stepper.grads["z"] == 3.0
+    stepper.set_inputs(x=1.0)
+    assert stepper.input_boxes["x"].value == 1.0 and stepper.values["q"] == 6.0
+    with pytest.raises(KeyError, match="unknown inputs"):
+        stepper.set_inputs(w=1.0)

@@ -192,8 +192,9 @@ class BackpropStepper(_Explorer):
         steps (list[Step]): every step (:meth:`Graph.steps`); ``position`` of them are done.
         position (int): 0 (nothing computed) to ``len(steps)`` (all gradients known).
         values, grads (dict[str, float]): what is known after ``position`` steps.
-        widget (ipywidgets.VBox): back/next/reset buttons, a step slider, the step's text and the
-            drawing.
+        input_boxes (dict[str, ipywidgets.FloatText]): one box per input node.
+        widget (ipywidgets.VBox): the input boxes, back/next/reset buttons, a step slider, the
+            step's text and the drawing.
     """
 
     def __init__(self, graph: Graph | str = "q = x + y; f = q * z", **inputs: float) -> None:
@@ -203,6 +204,17 @@ class BackpropStepper(_Explorer):
         self.inputs = {name: float(value) for name, value in inputs.items()}
         self.steps: list[Step] = self.graph.steps(**self.inputs)
         self.position = 0
+        # One box per input node: change a value and the walk is recomputed at the same step.
+        self.input_boxes = {
+            name: widgets.FloatText(
+                value=value, description=name, layout=widgets.Layout(width="140px")
+            )
+            for name, value in self.inputs.items()
+        }
+        for name, box in self.input_boxes.items():
+            box.observe(
+                lambda change, name=name: self.set_inputs(**{name: change["new"]}), names="value"
+            )
         self.slider = widgets.IntSlider(
             min=0, max=len(self.steps), description="step", continuous_update=False
         )
@@ -216,8 +228,21 @@ class BackpropStepper(_Explorer):
         self.next_button.on_click(lambda _: self.next())
         self.reset_button.on_click(lambda _: self.go_to(0))
         buttons = widgets.HBox([self.back_button, self.next_button, self.reset_button, self.slider])
-        self.widget = widgets.VBox([buttons, self.text, self.view])
+        boxes = widgets.HBox(list(self.input_boxes.values()))
+        self.widget = widgets.VBox([boxes, buttons, self.text, self.view])
         self.go_to(0)
+
+    def set_inputs(self, **values: float) -> None:
+        """Change some input values; the steps are recomputed and the position is kept."""
+        unknown = set(values) - set(self.inputs)
+        if unknown:
+            raise KeyError(f"unknown inputs {sorted(unknown)}; the inputs are {list(self.inputs)}")
+        self.inputs.update({name: float(value) for name, value in values.items()})
+        self.steps = self.graph.steps(**self.inputs)
+        for name, value in values.items():
+            if self.input_boxes[name].value != float(value):
+                self.input_boxes[name].value = float(value)  # re-enters: harmless
+        self.go_to(self.position)
 
     @property
     def done(self) -> list[Step]:
