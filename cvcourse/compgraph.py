@@ -204,8 +204,12 @@ class Graph:
             return [1.0, 1.0]
         if op == "mul":
             return [args[1], args[0]]
-        if op == "max":  # the gradient goes to the larger input (the first one on a tie)
-            return [1.0, 0.0] if args[0] >= args[1] else [0.0, 1.0]
+        if op == "max":
+            # The gradient goes to the larger input. At a tie max has no derivative; any split
+            # is a valid subgradient, and we split evenly as torch.maximum does.
+            if args[0] == args[1]:
+                return [0.5, 0.5]
+            return [1.0, 0.0] if args[0] > args[1] else [0.0, 1.0]
         if op == "neg":
             return [-1.0]
         if op == "exp":

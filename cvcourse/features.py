@@ -47,7 +47,11 @@ def _check_image(image: Tensor, name: str = "image") -> Tensor:
 
 
 def to_gray(image: Tensor) -> Tensor:
-    """One luminance channel: ``Tensor[3, H, W]`` -> ``Tensor[1, H, W]`` (gray input unchanged)."""
+    """One luma channel (BT.601 weights): ``Tensor[3, H, W]`` -> ``Tensor[1, H, W]``.
+
+    Gray input is returned unchanged. scikit-image's ``rgb2gray`` uses the BT.709 weights instead
+    (0.2125, 0.7154, 0.0721), so its gray values differ slightly.
+    """
     image = _check_image(image)
     if image.shape[0] == 1:
         return image
@@ -140,7 +144,7 @@ def hog_features(
 ) -> Tensor:
     """Histogram-of-oriented-gradients descriptors (``skimage.feature.hog``, L2-Hys blocks).
 
-    Colour images are converted to luminance first. Per cell, every pixel votes for the
+    Colour images are converted to luma (:func:`to_gray`) first. Per cell, every pixel votes for the
     orientation of its gradient (unsigned, 0..180 degrees, ``orientations`` bins) with its
     gradient magnitude; blocks of cells are normalised (L2, clip at 0.2, L2 again), which makes
     the descriptor insensitive to the brightness and contrast of the image.
@@ -164,8 +168,11 @@ def hog_features(
 def hog_image(
     image: Tensor, orientations: int = 9, pixels_per_cell: int = 8, cells_per_block: int = 2
 ) -> Tensor:
-    """A picture of the HOG cells of ``image``: in each cell, a star of lines whose brightness is
-    that orientation's share of the gradient (skimage's ``visualize=True``).
+    """A picture of the HOG cells of ``image`` (skimage's ``visualize=True``).
+
+    In each cell, one line per orientation bin, drawn along the edges (perpendicular to the
+    gradients of that bin) and as bright as the cell's gradient-magnitude vote for the bin, before
+    block normalisation: cells with strong edges are bright, flat cells dark.
 
     Returns:
         Tensor[H, W] float32, scaled to [0, 1].

@@ -100,3 +100,12 @@ def test_graph_validates_nodes_and_inputs() -> None:
     graph = Graph.parse("f = x * y")
     with pytest.raises(ValueError, match="missing"):
         graph.forward(x=1.0)
+
+
+def test_max_splits_a_tie_evenly_as_torch_does() -> None:
+    # At a tie max has no derivative; the package, like torch.maximum, splits the gradient.
+    graph = Graph.parse("a = x * y; m = max(y, z); f = a + m")
+    point = {"x": 3.0, "y": 1.0, "z": 1.0}
+    grads = graph.backward(graph.forward(**point))
+    assert (grads["x"], grads["y"], grads["z"]) == (1.0, 3.5, 0.5)
+    assert autograd_gradients(graph, **point) == {name: grads[name] for name in point}

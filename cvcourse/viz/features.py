@@ -34,7 +34,8 @@ def _figure_of(ax: Axes) -> Figure:
 
 def show_task_zoo(sample: Mapping, class_names: Sequence[str]) -> Figure:
     """The five tasks on one Shapes scene: classification (single- and multi-label), detection,
-    semantic segmentation, matching (the same objects in a mirrored second view) and captioning.
+    semantic segmentation, matching (the same objects in a second view turned by 180 degrees) and
+    captioning.
 
     Args:
         sample (Mapping): a :class:`cvcourse.data.Shapes` sample (``image``, ``boxes``,
