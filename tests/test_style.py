@@ -80,6 +80,10 @@ def test_vgg19_loads_a_local_state_dict_of_either_form(tmp_path) -> None:
         "relu1_1": (1, 64, 32, 32),
         "relu4_2": (1, 512, 4, 4),
     }
+    pair = VGG19Features(features.state_dict(), layers=("conv1_1", "relu1_1"))
+    both = pair(torch.rand(1, 3, 8, 8))
+    assert both["conv1_1"].min() < 0  # the convolution's output, not overwritten by its ReLU
+    torch.testing.assert_close(both["relu1_1"], both["conv1_1"].clamp(min=0))
     plain = VGG19Features(features.state_dict(), layers=("conv5_4",))
     assert tuple(plain(torch.rand(1, 3, 32, 32))["conv5_4"].shape) == (1, 512, 2, 2)
     with pytest.raises(RuntimeError):

@@ -2,11 +2,14 @@
 
 A *feature extractor* maps an image batch to a dict of named feature maps. Two ship here:
 
-- :class:`RandomFeatures`: a three-block CNN whose filters are random and never trained. No weights
-  need downloading, and random multi-scale filters already capture texture statistics
-  (Ustyuzhaninov, Brendel, Gatys, Bethge 2016), so the Gram style loss works with them.
-- :class:`VGG19Features`: the paper's VGG-19 layers, filled from a state dict in a *local* file
-  (``torchvision.models.vgg19`` weights saved by a user who has them). Nothing is downloaded.
+- :class:`RandomFeatures`: a four-block CNN whose filters are random and never trained. No weights
+  need downloading; Ustyuzhaninov, Brendel, Gatys, Bethge (2016) showed that even one layer of
+  random filters of several sizes gives Gram statistics that synthesise many textures, and this
+  small deep variant of the idea makes the Gram style loss work without trained weights.
+- :class:`VGG19Features`: torchvision's VGG-19 feature layers, filled from a state dict in a
+  *local* file (``torchvision.models.vgg19`` weights saved by a user who has them). Nothing is
+  downloaded. (Gatys et al. rescaled the weights and replaced max by average pooling; this keeps
+  torchvision's network as it is, and the style weights absorb the scale.)
 
 The losses follow the PyTorch tutorial's convention: the content loss is the mean of squared
 differences of feature maps; the style loss is a weighted sum over layers of the mean of squared
@@ -139,11 +142,12 @@ class RandomFeatures(nn.Module):
 
 
 def balanced_weights(grams: Mapping[str, Tensor]) -> dict[str, float]:
-    """Layer weights ``1 / mean(G_l^2)`` that make every layer's style loss start near 1.
+    """Layer weights ``1 / mean(G_l^2)``: each layer's loss relative to the size of the style Gram.
 
-    Without them the layers' losses differ by orders of magnitude (they scale with the
-    features' size), and the optimiser matches only the largest one: with random filters the
-    result then stays noise-like.
+    A layer's loss is then exactly 1 for an all-zero feature map, and the layers start within
+    about an order of magnitude of each other. Without the weights the raw losses differ by orders
+    of magnitude (they scale with the features' size), and the optimiser matches only the largest
+    one: with random filters the result then stays noise-like.
 
     Args:
         grams: layer -> Tensor[1, C, C], the style image's Gram matrices.
@@ -164,8 +168,10 @@ def _vgg19_names() -> list[str]:
 class VGG19Features(nn.Module):
     """VGG-19's convolutional part (torchvision's ``vgg19().features``) returning named layers.
 
-    Gatys et al. match content at ``relu4_2`` and style at ``relu1_1 ... relu5_1``. Inputs in
-    [0, 1] are normalised with the ImageNet mean and std, as torchvision's weights expect.
+    Gatys et al. match content at ``conv4_2`` and style at ``conv1_1 ... conv5_1``, each taken
+    after its ReLU (``relu4_2``, ``relu1_1`` ... here). Inputs in [0, 1] are normalised with the
+    ImageNet mean and std, as torchvision's weights expect. The ReLUs are not in place, so a
+    ``conv*`` layer returns the convolution's output before the ReLU.
 
     Args:
         state_dict (Mapping[str, Tensor], optional): weights of ``vgg19().features`` (keys
@@ -194,6 +200,9 @@ class VGG19Features(nn.Module):
             raise ValueError(f"unknown VGG-19 layers {unknown}; valid: {self.NAMES}")
         self.layers = tuple(layers)
         self.features = make_layers(cfgs["E"])  # the 37 modules of vgg19().features
+        for i, module in enumerate(self.features):
+            if isinstance(module, nn.ReLU):  # in place, it would overwrite the stored conv output
+                self.features[i] = nn.ReLU(inplace=False)
         if state_dict is not None:
             prefix = "features."
             if any(key.startswith(prefix) for key in state_dict):
