@@ -28,6 +28,8 @@ def value(name: str):
         ("sigmoid_max_grad", 0.25),
         ("sigmoid_grad_10", 9.54e-7),
         ("explorer_chain", 1.63e-10),  # (0.8808 * 0.1192) ** 10
+        ("explorer_derivative", 0.105),
+        ("n_tags_yes", 4),
         # 3.4: BatchNorm of [1, 2, 3, 4] and one momentum-0.1 step of the running statistics
         ("bn_batch_var", 1.25),
         ("bn_unbiased_var", 1.6667),
@@ -61,7 +63,6 @@ def test_scalar_values(name: str, expected: float) -> None:
         ("sigmoid_values", [0.1192, 0.5, 0.8808]),
         ("tanh_values", [-0.964, 0.0, 0.964]),
         ("bn_output", [-1.3416, -0.4472, 0.4472, 1.3416]),
-        ("toy_cm", [[1, 0], [2, 1]]),
         ("toy_precision", [0.3333, 1.0]),
         ("toy_recall", [1.0, 0.3333]),
         ("toy_f1", [0.5, 0.5]),
@@ -73,6 +74,10 @@ def test_scalar_values(name: str, expected: float) -> None:
 )
 def test_vector_values(name: str, expected: list) -> None:
     assert value(name) == pytest.approx(expected, abs=1e-4)
+
+
+def test_confusion_matrix_of_the_cat_and_dog_example() -> None:
+    assert value("toy_cm") == [[1, 0], [2, 1]]  # rows true (cat, dog), columns predicted
 
 
 def test_splits_and_steps() -> None:
