@@ -134,6 +134,8 @@ def test_multilabel_shapes() -> None:
     assert set(f1) == {"circle", "square", "triangle", "cross"}
     assert sum(f1.values()) / 4 == pytest.approx(value("shapes_macro_f1"), abs=1e-3)
     assert 1 <= value("shapes_mean_labels") <= 3
+    assert (value("shapes_n_train"), value("shapes_n_val"), value("shapes_size")) == (2000, 500, 48)
+    assert 30 <= value("shapes_prevalence_min") <= value("shapes_prevalence_max") <= 55
     # exercise 5's solution reproduces the section's macro F1 at threshold 0.5
     assert value("ex5_f1_at_half") == value("shapes_macro_f1")
     assert value("ex5_best_f1") >= value("ex5_f1_at_half")
