@@ -110,6 +110,13 @@ def test_digit_runs_show_what_the_prose_says() -> None:
     # overfitting: near-zero training loss, much higher validation loss; dropout raises the former
     assert value("plain_train_loss") < 0.05 < value("plain_val_loss")
     assert value("drop_train_loss") > value("plain_train_loss")
+    # "they all raise the training loss ... and the gap between training and validation shrinks"
+    train, val = value("final_train_loss"), value("final_val_loss")
+    plain_gap = val["plain"] - train["plain"]
+    for name in ("dropout 0.3", "augmentation", "all three"):
+        assert train[name] > train["plain"], name
+        assert abs(val[name] - train[name]) < plain_gap, name
+    assert 0 <= value("reg_diff_min") <= value("reg_diff_max") <= 60
     assert value("bn_val_loss") < value("plain_val_loss")
     # BatchNorm left in training mode on batches of one image does worse than in evaluation mode
     assert value("bn_one_train") < value("bn_one_eval")
