@@ -22,8 +22,8 @@ _STAGES = (
     ("data", "images + labels\n(train / val / test)", "#eeeeee"),
     ("transforms", "to tensor, resize,\naugment (train only)", "#fff2cc"),
     ("model", "layers → scores\n(logits)", "#cfe2f3"),
-    ("loss", "cross-entropy\n(or BCE per label)", "#f4cccc"),
-    ("optimiser", "backprop,\nupdate weights", "#d9ead3"),
+    ("loss", "cross-entropy (or BCE),\nbackprop → gradients", "#f4cccc"),
+    ("optimiser", "update the weights\n(SGD, AdamW, ...)", "#d9ead3"),
 )
 
 

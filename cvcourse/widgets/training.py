@@ -324,11 +324,11 @@ class DropoutMaskViewer:
         self.view.value = _figure_png(self.figure())
 
     def figure(self) -> Figure:
-        """Input, mask and output side by side (the output on the input's colour scale ×
-        ``scale``, so that kept values visibly grow)."""
+        """Input, mask and output side by side, input and output on one colour scale (so that
+        the kept values, multiplied by ``scale``, visibly grow)."""
         fig = Figure(figsize=(7.5, 2.7), layout="constrained")
         axes = fig.subplots(1, 3)
-        top = float(self.x.max()) * (1.0 / (1.0 - self.p) if self.p < 1 else 1.0)
+        top = max(float(self.output.max()), float(self.x.max()), 1e-12)  # one scale for both
         axes[0].imshow(self.x.numpy(), cmap="gray", vmin=0, vmax=top)
         axes[0].set_title("input", fontsize=9)
         axes[1].imshow(self.mask.numpy(), cmap="gray", vmin=0, vmax=1)

@@ -90,6 +90,19 @@ def test_vanishing_gradients_and_batchnorm_remedy() -> None:
     assert value("vanish_sigmoid") < 1e-6
     assert value("vanish_sigmoid") < value("vanish_relu") < value("vanish_bn")
     assert value("vanish_bn") > 0.1  # BatchNorm keeps the gradient within an order of magnitude
+    # the sigmoids are not saturated: their mean derivative sits at the maximum 1/4 ...
+    assert 0.24 <= value("sigmoid_slope_min") <= value("sigmoid_slope_max") <= 0.25
+    # ... and 1/4 * sqrt(fan_out * Var w) = 1/4 * sqrt(1/3) per layer predicts the measured order
+    assert value("per_layer_factor") == pytest.approx(0.25 * (1 / 3) ** 0.5, abs=1e-3)
+    assert 0.1 < value("vanish_sigmoid") / value("per_layer_factor_10") < 10
+    # initialisation: Glorot rescues tanh, He rescues ReLU, the sigmoid stays far below 1
+    assert value("vanish_tanh") < 0.1 < value("vanish_tanh_glorot")
+    assert value("vanish_tanh_glorot") > 10 * value("vanish_tanh")
+    assert value("vanish_relu_he") > 0.3 and value("vanish_relu_he") > 10 * value("vanish_relu")
+    assert value("vanish_sigmoid_glorot") < 1e-4
+    # BatchNorm's backward gain 1 / sigma_B is what cancels the small weights
+    assert value("bn_input_std") < 0.5
+    assert value("bn_backward_gain") == pytest.approx(1 / value("bn_input_std"), rel=0.02)
     # BatchNorm's running statistics after one step do not normalise the batch
     assert value("bn_eval_output") == pytest.approx(
         [(x - 0.25) / (1.0667 + 1e-5) ** 0.5 for x in (1, 2, 3, 4)], abs=1e-3
@@ -120,6 +133,9 @@ def test_digit_runs_show_what_the_prose_says() -> None:
     assert value("bn_val_loss") < value("plain_val_loss")
     # BatchNorm left in training mode on batches of one image does worse than in evaluation mode
     assert value("bn_one_train") < value("bn_one_eval")
+    assert value("bn_one_cost") == pytest.approx(
+        value("bn_one_eval") - value("bn_one_train"), abs=1e-4
+    )
     by_batch = value("ex6_by_batch")
     assert by_batch[1] < by_batch[256] and abs(by_batch[256] - value("ex6_eval")) < 0.01
 
