@@ -4,6 +4,7 @@
     cvcourse grade <assignment> [--student ID]  autograde new or changed submissions (sandboxed,
                                                 parallel), feedback, CSV; --force: all again
     cvcourse report <assignment> [--format F]   points per student and test, reason of each loss
+    cvcourse gradebook backups|restore [NAME]   the gradebook's backups (one before every run)
 
 Bad input (a wrong name, a missing or corrupt file, a corrupt gradebook) is answered with one line
 ``cvcourse: error: <thing>: <problem>`` on stderr and exit status 2; nothing graded is lost.
@@ -57,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--force",
         action="store_true",
-        help="grade again submissions already graded (default: only new or changed ones)",
+        help="grade again submissions already graded (default: only new or changed ones), "
+        "dropping the formgrader's manual scores and comments of the students it grades",
     )
     limits = grade.add_argument_group("sandbox limits (default: c.SandboxExecutor.* in the config)")
     limits.add_argument("--memory-mb", type=int, metavar="MB", help="memory of the whole sandbox")
@@ -70,7 +72,55 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="table per student and test with reasons")
     report.add_argument("assignment")
     report.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    _add_term_commands(commands)
     return parser
+
+
+# --------------------------------------------------------------------- term: regrades, check
+def _add_term_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    gradebook = commands.add_parser(
+        "gradebook", help="the gradebook's backups (one is taken before every grading run)"
+    )
+    actions = gradebook.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    actions.add_parser("backups", help="list the backups, oldest first")
+    restore = actions.add_parser("restore", help="put a backup back (default: the newest)")
+    restore.add_argument("backup", nargs="?", help="a backup's name or a unique prefix of it")
+
+
+def _gradebook(course: object, args: argparse.Namespace) -> int:
+    from cvcourse.grading import backups
+
+    if args.action == "backups":
+        found = backups.list_backups(course)  # type: ignore[arg-type]
+        for path in found:
+            print(path.name)
+        if not found:
+            print("no backups yet (`cvcourse grade` takes one before every run)")
+        return 0
+    restored, before = backups.restore(course, args.backup)  # type: ignore[arg-type]
+    print(f"restored the gradebook and results of {restored.name}")
+    if before is not None:
+        print(f"the state it replaced is backed up as {before.name}")
+    return 0
+
+
+def _print_regrade_notes(summary: object) -> None:
+    manual_kept, dropped = summary.manual_kept, summary.manual_dropped  # type: ignore[attr-defined]
+    if summary.backup is not None:  # type: ignore[attr-defined]
+        print(f"gradebook backed up: {summary.backup.name} (`cvcourse gradebook restore`)")  # type: ignore[attr-defined]
+    if manual_kept is not None and (manual_kept.scores or manual_kept.comments):
+        print(
+            f"kept {manual_kept.scores} manual score(s) and {manual_kept.comments} comment(s) "
+            "from formgrader (--force drops them)"
+        )
+    if dropped is not None and (dropped.scores or dropped.comments):
+        print(
+            f"dropped {dropped.scores} manual score(s) and {dropped.comments} comment(s) "
+            "(--force); the backup above still has them"
+        )
+
+
+# --------------------------------------------------------------------- end of term commands
 
 
 def _release(course: object, args: argparse.Namespace) -> int:
@@ -124,6 +174,7 @@ def _grade(course: object, args: argparse.Namespace) -> int:
     )
     if summary.grades_csv is not None:
         print(f"grades: {summary.grades_csv}")
+    _print_regrade_notes(summary)
     if summary.interrupted:
         print(
             "cvcourse: error: interrupted; the grades saved so far are kept, and the same "
@@ -178,7 +229,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         course = Course.open(args.course)
-        command = {"release": _release, "grade": _grade, "report": _report}[args.command]
+        command = {
+            "release": _release,
+            "grade": _grade,
+            "report": _report,
+            "gradebook": _gradebook,
+        }[args.command]
         return command(course, args)
     except (CourseError, _BadValue) as exc:
         print(f"cvcourse: error: {exc}", file=sys.stderr)
