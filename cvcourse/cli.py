@@ -5,6 +5,7 @@
                                                 parallel), feedback, CSV; --force: all again
     cvcourse report <assignment> [--format F]   points per student and test, reason of each loss
     cvcourse gradebook backups|restore [NAME]   the gradebook's backups (one before every run)
+    cvcourse check <notebook>                   a student's check: visible checks that pass
 
 Bad input (a wrong name, a missing or corrupt file, a corrupt gradebook) is answered with one line
 ``cvcourse: error: <thing>: <problem>`` on stderr and exit status 2; nothing graded is lost.
@@ -85,6 +86,26 @@ def _add_term_commands(commands: argparse._SubParsersAction) -> None:  # type: i
     actions.add_parser("backups", help="list the backups, oldest first")
     restore = actions.add_parser("restore", help="put a backup back (default: the newest)")
     restore.add_argument("backup", nargs="?", help="a backup's name or a unique prefix of it")
+    check = commands.add_parser(
+        "check", help="a student's check: run a notebook, count its visible checks that pass"
+    )
+    check.add_argument("notebook", type=Path)
+    check.add_argument("--timeout", type=float, default=600, help="seconds for the whole run")
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Exit 0 when every visible check passes, 1 when some fail (2: bad input)."""
+    from cvcourse.grading.check import run_in_kernel
+
+    path: Path = args.notebook
+    if not path.is_file():
+        raise _BadValue(str(path), "no such notebook")
+    try:
+        summary, text = run_in_kernel(path, timeout=args.timeout)
+    except ValueError as exc:
+        raise _BadValue(str(path), str(exc)) from None
+    print(text)
+    return 0 if not summary.failed_cells else 1
 
 
 def _gradebook(course: object, args: argparse.Namespace) -> int:
@@ -228,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cvcourse.grading.course import Course, CourseError
 
     try:
+        if args.command == "check":  # a student's command: no course needed
+            return _check(args)
         course = Course.open(args.course)
         command = {
             "release": _release,
