@@ -161,3 +161,14 @@ def test_check_refuses_a_missing_or_broken_notebook(
     assert main(["check", str(broken)]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "broken.ipynb: not a readable notebook" in err, err
+
+
+def test_without_a_notebook_file_the_check_says_how_to_call_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cvcourse.grading.check import visible_checks
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    assert visible_checks() is None
+    assert "call visible_checks('<your notebook>.ipynb')" in capsys.readouterr().out

@@ -550,7 +550,6 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
         summary.manual_dropped = clear_manual(course, assignment, students)
     else:
         summary.manual_kept = count_manual(course, assignment, students)
-    course_deadlines.sync(course, assignment, students)
     config = course.config()
     sources = {p.stem: nbformat.read(p, as_version=4) for p in course.source_notebooks(assignment)}
 
@@ -753,6 +752,8 @@ def _last_line(outcome: dict[str, Any]) -> str:
 
 
 def _save(api: Any, course: Course, assignment: str, result: SubmissionResult) -> None:
+    # the student's extension first: nbgrader's AssignLatePenalties reads it while saving
+    course_deadlines.sync(course, assignment, [result.student])
     outcome = api.autograde(assignment, result.student, force=True, create=True)
     if not outcome["success"]:
         result.problem = f"nbgrader autograde failed: {_last_line(outcome)}"

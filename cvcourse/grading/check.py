@@ -138,13 +138,20 @@ def find_notebook(start: Path | None = None) -> Path:
     return found[0]
 
 
-def visible_checks(notebook: str | Path | None = None) -> Summary:
+def visible_checks(notebook: str | Path | None = None) -> Summary | None:
     """Print (and return) how many visible checks of the notebook pass; see the module doc.
+
+    When the notebook's file cannot be found (none or several in the kernel's folder, and Jupyter
+    did not say which), it prints how to call it instead and returns None.
 
     Run it from the notebook's last cell after running all cells (save the notebook first: the
     test cells are read from the file; they are locked, so the file has them as released).
     """
-    path = Path(notebook) if notebook is not None else find_notebook()
+    try:
+        path = Path(notebook) if notebook is not None else find_notebook()
+    except FileNotFoundError as exc:  # say so; this cell's error would only confuse a student
+        print(f"cannot check the visible tests: {exc}")
+        return None
     nb = nbformat.read(path, as_version=4)
     namespace = dict(_caller_namespace())
     summary = check_notebook(nb, namespace)

@@ -187,17 +187,24 @@ def load(course: Course) -> CourseDeadlines:
 def sync(course: Course, assignment: str, students: list[str]) -> CourseDeadlines:
     """Write the assignment's due date and these students' extensions into the gradebook.
 
-    A due date or an extension removed from the config is removed from the gradebook too.
+    The config is authoritative only for what it names: an assignment in ``c.Deadlines.due``
+    gets exactly that due date, and for an assignment in ``c.Deadlines.extensions`` each of
+    ``students`` gets exactly their extension (none when not listed, so an extension removed from
+    the config is removed). Due dates and extensions of other assignments (set in formgrader or
+    with ``nbgrader db``) are left alone. A student without a submission row yet gets one (their
+    submission is about to be graded).
     """
     deadlines = load(course)
-    extensions = deadlines.extensions.get(assignment, {})
+    if assignment not in deadlines.due and assignment not in deadlines.extensions:
+        return deadlines
     with Gradebook(course.db_url, course_id=course.course_id) as gb:
-        entry = gb.find_assignment(assignment)
-        entry.duedate = deadlines.due.get(assignment)
-        for student in students:
-            gb.update_or_create_student(student)
-            submission = gb.update_or_create_submission(assignment, student)
-            submission.extension = extensions.get(student)
+        if assignment in deadlines.due:
+            gb.find_assignment(assignment).duedate = deadlines.due[assignment]
+        if assignment in deadlines.extensions:
+            for student in students:
+                gb.update_or_create_student(student)
+                submission = gb.update_or_create_submission(assignment, student)
+                submission.extension = deadlines.extensions[assignment].get(student)
         gb.db.commit()
     return deadlines
 
