@@ -227,7 +227,8 @@ class Lateness:
         due = f"due {self.duedate:%Y-%m-%d %H:%M} UTC"
         if self.extension:
             due += f" with an extension of {_human(self.extension)}"
-        return f"submitted {late} late ({due}): late penalty {self.penalty:g}"
+        charged = f"late penalty {self.penalty:g}" if self.penalty else "no penalty"
+        return f"submitted {late} late ({due}): {charged}"
 
 
 def _human(delta: dt.timedelta) -> str:

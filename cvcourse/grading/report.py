@@ -89,7 +89,8 @@ def collect(course: Course, assignment: str) -> list[Row]:
             late = deadlines.lateness(gb, assignment, student)
             if late is not None and late.seconds_late > 0:
                 # one more row: the late penalty (nbgrader's, see cvcourse.grading.deadlines)
-                rows.append(Row(student, "", LATE, -late.penalty, 0.0, late.describe()))
+                points = -late.penalty if late.penalty else 0.0  # never "-0"
+                rows.append(Row(student, "", LATE, points, 0.0, late.describe()))
     order = {}
     for path in course.source_notebooks(assignment):
         for i, cell in enumerate(nbformat.read(path, 4).cells):
