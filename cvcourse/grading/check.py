@@ -110,7 +110,8 @@ def check_notebook(nb: NotebookNode, namespace: dict[str, Any]) -> Summary:
             try:
                 exec(compile(cell.source, f"<test cell {grade_id}>", "exec"), namespace)
             except Exception as exc:  # the student's function raised, or a plain assert failed
-                error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                error = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
         failed = [c for c in checks if not c.passed]
         total = max(count_checks(cell.source), len(checks))
         failure = failed[0].reason if failed else error
