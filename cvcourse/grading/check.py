@@ -185,6 +185,7 @@ def run_in_kernel(path: Path, timeout: float = 600) -> tuple[Summary, str]:
         ValueError: the file is not a notebook.
     """
     import json
+    import subprocess
 
     from nbclient import NotebookClient
 
@@ -206,7 +207,8 @@ def run_in_kernel(path: Path, timeout: float = 600) -> tuple[Summary, str]:
         kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
         resources={"metadata": {"path": str(path.resolve().parent)}},
     )
-    client.execute()
+    # the kernel's own log (transport warnings) is not the student's business: only outputs count
+    client.execute(stderr=subprocess.DEVNULL)
     printed = "".join(
         o.get("text", "") for o in nb.cells[-1].get("outputs", []) if o.output_type == "stream"
     )
