@@ -172,3 +172,27 @@ def test_manual_grades_survive_regrading_force_drops_them_and_backups_restore(
     assert graded == {"s0"} and "already graded, unchanged since: 2" in out, out
     assert "kept 1 manual score(s)" in out
     assert _scores(course) == {"s0": 2.0, "s1": 0.0, "s2": 3.0}
+
+
+def test_a_backup_that_cannot_be_written_stops_before_anything_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gradebook made by nbgrader's API, a backups folder that is a file."""
+    import os
+    import sys
+
+    from cvcourse.grading.backups import backup, backups_dir
+    from cvcourse.grading.course import CourseError
+
+    # nbgrader runs `alembic` to create a gradebook: the venv's tools first on PATH
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    root = toy_course(tmp_path / "course", release=False)
+    course = Course.open(root)
+    with Gradebook(course.db_url, course_id=course.course_id) as gb:
+        gb.update_or_create_assignment("toy")
+    backups_dir(course).parent.mkdir(parents=True)
+    backups_dir(course).write_text("in the way")
+    before = course.gradebook_path.read_bytes()
+    with pytest.raises(CourseError, match="cannot back up the gradebook"):
+        backup(course, "grade-toy")
+    assert course.gradebook_path.read_bytes() == before

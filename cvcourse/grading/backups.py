@@ -67,12 +67,16 @@ def backup(course: Course, why: str) -> Path | None:
     label = re.sub(r"[^\w.-]", "_", why)[:60] or "backup"
     target = backups_dir(course) / f"{stamp}-{label}"
     staging = target.with_name(f".{target.name}.partial")
-    staging.mkdir(parents=True)
-    _copy_sqlite(course.gradebook_path, staging / "gradebook.db")
-    results = course.root / ".cvcourse" / "results"
-    if results.is_dir():
-        shutil.copytree(results, staging / "results", symlinks=True)
-    staging.rename(target)  # a backup is complete or absent
+    try:
+        staging.mkdir(parents=True)
+        _copy_sqlite(course.gradebook_path, staging / "gradebook.db")
+        results = course.root / ".cvcourse" / "results"
+        if results.is_dir():
+            shutil.copytree(results, staging / "results", symlinks=True)
+        staging.rename(target)  # a backup is complete or absent
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a read-only folder: change nothing
+        shutil.rmtree(staging, ignore_errors=True)
+        raise CourseError(target.parent, f"cannot back up the gradebook ({exc})") from None
     keep = max(1, int(GradebookBackups(config=course.config()).keep))
     for old in list_backups(course)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
