@@ -6,6 +6,8 @@
     cvcourse report <assignment> [--format F]   points per student and test, reason of each loss
     cvcourse gradebook backups|restore [NAME]   the gradebook's backups (one before every run)
     cvcourse check <notebook>                   a student's check: visible checks that pass
+    cvcourse roster import | collect | export | similarity   the LMS in and out, copied work
+                                                (see cvcourse/grading/lms_cli.py)
 
 Bad input (a wrong name, a missing or corrupt file, a corrupt gradebook) is answered with one line
 ``cvcourse: error: <thing>: <problem>`` on stderr and exit status 2; nothing graded is lost.
@@ -73,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="table per student and test with reasons")
     report.add_argument("assignment")
     report.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
+    from cvcourse.grading import lms_cli  # roster import, collect, export, similarity
+
+    lms_cli.add_commands(commands)
     _add_term_commands(commands)
     return parser
 
@@ -252,11 +258,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":  # a student's command: no course needed
             return _check(args)
         course = Course.open(args.course)
+        from cvcourse.grading.lms_cli import COMMANDS as LMS_COMMANDS
+
         command = {
             "release": _release,
             "grade": _grade,
             "report": _report,
             "gradebook": _gradebook,
+            **LMS_COMMANDS,
         }[args.command]
         return command(course, args)
     except (CourseError, _BadValue) as exc:
