@@ -51,3 +51,15 @@ c.GenerateFeedback.preprocessors = [
 
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 50
+
+# A term (see the grading guide's term playbook). Due dates (with a time zone), per-student
+# extensions and the late penalty, written into the gradebook by `cvcourse release` and `grade`
+# and charged by nbgrader's late-submission plugin hook; and how many gradebook backups to keep
+# (one is taken before every grading run). For example:
+#
+# c.Deadlines.due = {"a3_boxes": "2026-12-01 23:59 Europe/Berlin"}
+# c.Deadlines.extensions = {"a3_boxes": {"ada": "2d"}}
+# c.AssignLatePenalties.plugin_class = "cvcourse.grading.deadlines.LatePenalty"
+# c.LatePenalty.percent_per_day = 10
+# c.LatePenalty.grace_minutes = 5
+c.GradebookBackups.keep = 20

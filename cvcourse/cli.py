@@ -4,6 +4,8 @@
     cvcourse grade <assignment> [--student ID]  autograde new or changed submissions (sandboxed,
                                                 parallel), feedback, CSV; --force: all again
     cvcourse report <assignment> [--format F]   points per student and test, reason of each loss
+    cvcourse gradebook backups|restore [NAME]   the gradebook's backups (one before every run)
+    cvcourse check <notebook>                   a student's check: visible checks that pass
     cvcourse roster import | collect | export | similarity   the LMS in and out, copied work
                                                 (see cvcourse/grading/lms_cli.py)
 
@@ -59,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--force",
         action="store_true",
-        help="grade again submissions already graded (default: only new or changed ones)",
+        help="grade again submissions already graded (default: only new or changed ones), "
+        "dropping the formgrader's manual scores and comments of the students it grades",
     )
     limits = grade.add_argument_group("sandbox limits (default: c.SandboxExecutor.* in the config)")
     limits.add_argument("--memory-mb", type=int, metavar="MB", help="memory of the whole sandbox")
@@ -76,7 +79,75 @@ def _parser() -> argparse.ArgumentParser:
     from cvcourse.grading import lms_cli  # roster import, collect, export, similarity
 
     lms_cli.add_commands(commands)
+    _add_term_commands(commands)
     return parser
+
+
+# --------------------------------------------------------------------- term: regrades, check
+def _add_term_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    gradebook = commands.add_parser(
+        "gradebook", help="the gradebook's backups (one is taken before every grading run)"
+    )
+    actions = gradebook.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    actions.add_parser("backups", help="list the backups, oldest first")
+    restore = actions.add_parser("restore", help="put a backup back (default: the newest)")
+    restore.add_argument("backup", nargs="?", help="a backup's name or a unique prefix of it")
+    check = commands.add_parser(
+        "check", help="a student's check: run a notebook, count its visible checks that pass"
+    )
+    check.add_argument("notebook", type=Path)
+    check.add_argument("--timeout", type=float, default=600, help="seconds for the whole run")
+
+
+def _check(args: argparse.Namespace) -> int:
+    """Exit 0 when every visible check passes, 1 when some fail (2: bad input)."""
+    from cvcourse.grading.check import run_in_kernel
+
+    path: Path = args.notebook
+    if not path.is_file():
+        raise _BadValue(str(path), "no such notebook")
+    try:
+        summary, text = run_in_kernel(path, timeout=args.timeout)
+    except ValueError as exc:
+        raise _BadValue(str(path), str(exc)) from None
+    print(text)
+    return 0 if not summary.failed_cells else 1
+
+
+def _gradebook(course: object, args: argparse.Namespace) -> int:
+    from cvcourse.grading import backups
+
+    if args.action == "backups":
+        found = backups.list_backups(course)  # type: ignore[arg-type]
+        for path in found:
+            print(path.name)
+        if not found:
+            print("no backups yet (`cvcourse grade` takes one before every run)")
+        return 0
+    restored, before = backups.restore(course, args.backup)  # type: ignore[arg-type]
+    print(f"restored the gradebook and results of {restored.name}")
+    if before is not None:
+        print(f"the state it replaced is backed up as {before.name}")
+    return 0
+
+
+def _print_regrade_notes(summary: object) -> None:
+    manual_kept, dropped = summary.manual_kept, summary.manual_dropped  # type: ignore[attr-defined]
+    if summary.backup is not None:  # type: ignore[attr-defined]
+        print(f"gradebook backed up: {summary.backup.name} (`cvcourse gradebook restore`)")  # type: ignore[attr-defined]
+    if manual_kept is not None and (manual_kept.scores or manual_kept.comments):
+        print(
+            f"kept {manual_kept.scores} manual score(s) and {manual_kept.comments} comment(s) "
+            "from formgrader (--force drops them)"
+        )
+    if dropped is not None and (dropped.scores or dropped.comments):
+        print(
+            f"dropped {dropped.scores} manual score(s) and {dropped.comments} comment(s) "
+            "(--force); the backup above still has them"
+        )
+
+
+# --------------------------------------------------------------------- end of term commands
 
 
 def _release(course: object, args: argparse.Namespace) -> int:
@@ -130,6 +201,7 @@ def _grade(course: object, args: argparse.Namespace) -> int:
     )
     if summary.grades_csv is not None:
         print(f"grades: {summary.grades_csv}")
+    _print_regrade_notes(summary)
     if summary.interrupted:
         print(
             "cvcourse: error: interrupted; the grades saved so far are kept, and the same "
@@ -183,12 +255,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cvcourse.grading.course import Course, CourseError
 
     try:
+        if args.command == "check":  # a student's command: no course needed
+            return _check(args)
         course = Course.open(args.course)
         from cvcourse.grading.lms_cli import COMMANDS as LMS_COMMANDS
 
-        command = {"release": _release, "grade": _grade, "report": _report, **LMS_COMMANDS}[
-            args.command
-        ]
+        command = {
+            "release": _release,
+            "grade": _grade,
+            "report": _report,
+            "gradebook": _gradebook,
+            **LMS_COMMANDS,
+        }[args.command]
         return command(course, args)
     except (CourseError, _BadValue) as exc:
         print(f"cvcourse: error: {exc}", file=sys.stderr)

@@ -4,7 +4,7 @@ the same scores, the course still invisible to the student's code.
 Run as root (CI), the test makes an ordinary user and grades as that user with ``runuser``; run as
 an ordinary user, it grades as itself. The interpreter the virtual environment links to may live
 under ``/root`` (mode 0700): for the run only, ``/root`` is made traversable (not readable) by
-others, and its mode is put back afterwards.
+others, and its mode is put back afterwards (``tests/unix_users.py``).
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +25,7 @@ from cvcourse.grading.demo import copy_course
 from cvcourse.grading.release import release
 from cvcourse.grading.submissions import build_submission, load_catalogue
 from tests.adversarial import read_gradebook
+from tests.unix_users import ensure_user, interpreter_reachable
 
 pytestmark = pytest.mark.slow
 
@@ -38,29 +36,7 @@ MISTAKE = "iou_plus_one"
 
 
 def _ensure_user() -> pwd.struct_passwd:
-    try:
-        return pwd.getpwnam(USER)
-    except KeyError:
-        subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", USER], check=True)
-        return pwd.getpwnam(USER)
-
-
-@contextmanager
-def _interpreter_reachable() -> Iterator[None]:
-    """Let others traverse the folders above the real interpreter and this repository, for the
-    duration only."""
-    changed: list[tuple[Path, int]] = []
-    folders = {*Path(os.path.realpath(sys.executable)).parents, *REPO.parents}
-    for folder in sorted(folders):
-        mode = folder.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            changed.append((folder, mode))
-            folder.chmod(mode | stat.S_IXOTH)
-    try:
-        yield
-    finally:
-        for folder, mode in changed:
-            folder.chmod(stat.S_IMODE(mode))
+    return ensure_user(USER)
 
 
 def test_an_ordinary_user_grades_sandboxed_with_the_same_scores() -> None:
@@ -85,7 +61,7 @@ def test_an_ordinary_user_grades_sandboxed_with_the_same_scores() -> None:
                 os.lchown(path, user.pw_uid, user.pw_gid)
             command = [shutil.which("runuser") or "/usr/sbin/runuser", "-u", USER, "--", *command]
             env["HOME"] = user.pw_dir
-        with _interpreter_reachable():
+        with interpreter_reachable():
             done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
         assert done.returncode == 0, done.stdout + done.stderr
         assert "--unsafe" not in done.stderr
@@ -121,7 +97,7 @@ def test_the_adversarial_suite_holds_for_an_ordinary_user() -> None:
         env["HOME"] = user.pw_dir
     else:
         env["HOME"] = os.environ.get("HOME", "/tmp")
-    with _interpreter_reachable():
+    with interpreter_reachable():
         done = subprocess.run(
             command, cwd=REPO, capture_output=True, text=True, env=env, timeout=1800
         )

@@ -48,7 +48,6 @@ from typing import Any
 import nbformat
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.plugins import CsvExportPlugin
 from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearOutput,
@@ -58,6 +57,8 @@ from nbgrader.preprocessors import (
 )
 from traitlets.config import Config
 
+from cvcourse.grading import deadlines as course_deadlines
+from cvcourse.grading.backups import Manual, backup, clear_manual, count_manual
 from cvcourse.grading.course import Course, CourseError
 from cvcourse.grading.judge import apply_outcome
 from cvcourse.grading.limits import MB, SandboxLimits
@@ -136,6 +137,11 @@ class GradeSummary:
     # graded before, and neither their submission nor the assignment changed since (not --force)
     unchanged: list[str] = field(default_factory=list)
     interrupted: bool = False  # Ctrl-C: the submissions saved so far are kept, the rest wait
+    # regrades (cvcourse.grading.backups): the gradebook's backup taken before this run, and
+    # the formgrader's manual grades kept (no --force) or dropped (--force) for these students
+    backup: Path | None = None
+    manual_kept: Manual | None = None
+    manual_dropped: Manual | None = None
 
     @property
     def graded(self) -> list[SubmissionResult]:
@@ -522,10 +528,13 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
         raise CourseError(course.submitted, f"no submissions for {assignment}")
     check_sandbox(options.unsafe)
     limits = sandbox_limits(course, options)
+    deadlines = course_deadlines.load(course)  # a bad due date stops here, before any write
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
     summary = GradeSummary(assignment, seed)
+    # what a grade is given to: the submission, the assignment and the student's deadline
     prints = {
         s: fingerprint(course.source / assignment, course.submitted / s / assignment)
+        + deadlines.key(assignment, s)
         for s in students
     }
     if not options.force:
@@ -534,6 +543,13 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
         if not students:
             summary.total_seconds = time.perf_counter() - started
             return summary
+    # Regrades: back up first (cvcourse gradebook restore puts it back); formgrader's manual
+    # grades survive autograding (nbgrader writes only auto scores) unless --force drops them.
+    summary.backup = backup(course, f"grade-{assignment}")
+    if options.force:
+        summary.manual_dropped = clear_manual(course, assignment, students)
+    else:
+        summary.manual_kept = count_manual(course, assignment, students)
     config = course.config()
     sources = {p.stem: nbformat.read(p, as_version=4) for p in course.source_notebooks(assignment)}
 
@@ -736,6 +752,8 @@ def _last_line(outcome: dict[str, Any]) -> str:
 
 
 def _save(api: Any, course: Course, assignment: str, result: SubmissionResult) -> None:
+    # the student's extension first: nbgrader's AssignLatePenalties reads it while saving
+    course_deadlines.sync(course, assignment, [result.student])
     outcome = api.autograde(assignment, result.student, force=True, create=True)
     if not outcome["success"]:
         result.problem = f"nbgrader autograde failed: {_last_line(outcome)}"
@@ -744,8 +762,9 @@ def _save(api: Any, course: Course, assignment: str, result: SubmissionResult) -
 
 
 def export_csv(course: Course) -> Path:
-    """Export the gradebook with nbgrader's CSV plugin to ``<course>/grades.csv``."""
-    plugin = CsvExportPlugin(to=str(course.grades_csv))
+    """Export the gradebook with nbgrader's CSV columns (and each student's due date and
+    lateness, see :class:`~cvcourse.grading.deadlines.CsvWithDeadlines`) to ``grades.csv``."""
+    plugin = course_deadlines.CsvWithDeadlines(to=str(course.grades_csv))
     with Gradebook(course.db_url, course_id=course.course_id) as gb:
         plugin.export(gb)
     return course.grades_csv

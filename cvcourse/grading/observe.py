@@ -47,7 +47,7 @@ class Check:
     reason: str = ""
 
 
-_state: dict[str, Any] = {"judging": False, "seed": 0, "checks": None}
+_state: dict[str, Any] = {"judging": False, "seed": 0, "checks": None, "tallying": False}
 
 
 # ----------------------------------------------------------------------------- modes and seeds
@@ -74,6 +74,22 @@ def recording() -> Iterator[list[Check]]:
         yield checks
     finally:
         _state["checks"] = previous
+
+
+@contextlib.contextmanager
+def tallying() -> Iterator[list[Check]]:
+    """Locally, record the verdicts of the checks run inside the block instead of raising.
+
+    For the student's own check (:mod:`cvcourse.grading.check`): every check of a test cell runs
+    and is counted, as when judging; outside the block a failed check raises as usual.
+    """
+    previous = _state["tallying"]
+    _state["tallying"] = True
+    try:
+        with recording() as checks:
+            yield checks
+    finally:
+        _state["tallying"] = previous
 
 
 def grading_seed() -> int:
@@ -141,7 +157,7 @@ def _verdict(key: str, msg: str, failure: str) -> None:
     """Record (judging) or raise (local) one check's outcome; ``failure`` empty means passed."""
     reason = f"{msg or key}: {failure}" if failure else ""
     checks = _state["checks"]
-    if _state["judging"] and checks is not None:
+    if (_state["judging"] or _state["tallying"]) and checks is not None:
         checks.append(Check(key, not failure, reason))
         return
     if failure:

@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from cvcourse.grading import deadlines
 from cvcourse.grading.course import Course, CourseError
 from cvcourse.grading.nbgrader_run import nbgrader_api
 
@@ -94,11 +95,13 @@ def release(course: Course, assignment: str) -> list[Path]:
     """Generate ``release/<assignment>/`` with nbgrader and verify it; returns the notebooks."""
     course.check_assignment(assignment)
     course.check_gradebook()
+    deadlines.load(course)  # a bad due date in the config stops the release before it starts
     result = nbgrader_api(course).generate_assignment(assignment, force=True, create=True)
     if not result["success"]:
         raise CourseError(
             assignment, f"nbgrader generate_assignment failed: {nbgrader_failure(result)}"
         )
+    deadlines.sync(course, assignment, [])  # the due date of c.Deadlines.due, into the gradebook
     released = []
     for source_path in course.source_notebooks(assignment):
         release_path = course.release / assignment / source_path.name

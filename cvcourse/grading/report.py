@@ -1,6 +1,7 @@
 """``cvcourse report``: points per student and test cell, with the reason for every lost point.
 
-Scores come from nbgrader's gradebook (manual overrides included); reasons from the results file
+Scores come from nbgrader's gradebook (manual overrides included, and a late submission's penalty
+as a row ``late_penalty`` of negative points); reasons from the results file
 of the last grading run (``cvcourse.grading.results``), or, for a notebook graded before there was
 one, from the test cells of the autograded notebook.
 """
@@ -16,11 +17,12 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
-from cvcourse.grading import results
+from cvcourse.grading import deadlines, results
 from cvcourse.grading.course import Course, CourseError
 from cvcourse.grading.judge import FAILED_ENAME, is_test_cell
 
 FORMATS = ("text", "csv", "json")
+LATE = "late_penalty"  # the test name of a late submission's row (points: minus the penalty)
 
 
 @dataclass
@@ -84,11 +86,18 @@ def collect(course: Course, assignment: str) -> list[Row]:
                     elif points < max_points:
                         reason = reasons.get(grade.name, "no output recorded (not executed)")
                     rows.append(Row(student, notebook, grade.name, points, max_points, reason))
+            late = deadlines.lateness(gb, assignment, student)
+            if late is not None and late.seconds_late > 0:
+                # one more row: the late penalty (nbgrader's, see cvcourse.grading.deadlines)
+                points = -late.penalty if late.penalty else 0.0  # never "-0"
+                rows.append(Row(student, "", LATE, points, 0.0, late.describe()))
     order = {}
     for path in course.source_notebooks(assignment):
         for i, cell in enumerate(nbformat.read(path, 4).cells):
             order[(path.stem, cell.metadata.get("nbgrader", {}).get("grade_id"))] = i
-    rows.sort(key=lambda r: (r.student, r.notebook, order.get((r.notebook, r.test), 0)))
+    rows.sort(
+        key=lambda r: (r.student, r.test == LATE, r.notebook, order.get((r.notebook, r.test), 0))
+    )
     return rows
 
 

@@ -9,7 +9,9 @@
   student's kernel; its checks (:mod:`~cvcourse.grading.observe`) compare plain values with
   references that never leave this process and give the cell's verdict;
 * the instructor's setup cells run here too (imports the tests need); a setup cell tagged
-  ``tests-only`` runs only here (say ``import torchvision`` for references).
+  ``tests-only`` runs only here (say ``import torchvision`` for references); one tagged
+  ``student-only`` (the student's check of the visible tests, :mod:`cvcourse.grading.check`)
+  runs nowhere.
 
 So nothing but the student's code and the inputs the tests chose enters the student's process.
 Timed checks race the student's function against the instructor's solution of the same name in
@@ -47,6 +49,8 @@ from cvcourse.grading.sandbox import SandboxPlan, StudentKernel, sweep_stale_sup
 from cvcourse.grading.wire import clean_text
 
 TESTS_ONLY_TAG = "tests-only"
+# The instructor's cells that only a student runs (the "check my notebook" cell): never graded.
+STUDENT_ONLY_TAG = "student-only"
 
 
 # ----------------------------------------------------------------------------- kernels per worker
@@ -83,7 +87,8 @@ class KernelPool:
             return session
         session = StudentSession(lambda: StudentKernel(plan), {}, timeout, float("inf"))
         for cell in source.cells:
-            if cell.cell_type == "code" and not is_test_cell(cell) and not _tests_only(cell):
+            skip = _tests_only(cell) or STUDENT_ONLY_TAG in cell.metadata.get("tags", [])
+            if cell.cell_type == "code" and not is_test_cell(cell) and not skip:
                 result = session.run_cell(cell.source)
                 if not result["ok"]:
                     raise GraderError(f"the instructor's solution fails: {result['error']}")
@@ -229,6 +234,8 @@ def _grade(job: Job, outcome: Outcome) -> None:
                 outcome.verdicts[grade_id] = verdict
                 t_tests += time.perf_counter() - t
                 continue
+            if mine is not None and STUDENT_ONLY_TAG in mine.get("metadata", {}).get("tags", []):
+                continue  # the student's own check: it reruns the visible tests, not graded
             setup = mine is not None and not is_solution_cell(mine)
             if setup:  # the instructor's setup cell: here, from the source
                 exec(
