@@ -15,7 +15,6 @@ typed here.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,14 +25,9 @@ from torch import Tensor, nn
 
 from cvcourse.models.deep_stacks import DeepStack, layer_gradient_norms
 from cvcourse.summary import summary
+from cvcourse.widgets.display import figure_png
 
 __all__ = ["ConvCost", "ConvCostCalculator", "GradientNormViewer"]
-
-
-def _figure_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
 
 
 @dataclass(frozen=True)
@@ -181,7 +175,7 @@ class ConvCostCalculator:
             f"(output {layer.output_size}&times;{layer.output_size}); plain layer: "
             f"{ref.params:,} parameters, {ref.macs:,} MACs; ratio {layer.params / ref.params:.4f}"
         )
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def _on_change(self, change: dict) -> None:
         if self._updating:
@@ -266,7 +260,7 @@ class GradientNormViewer:
         if self.slider.value != depth:
             self.slider.value = depth  # calls back here once, with the same depth
             return
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def ratio(self, kind: str) -> float:
         """First layer's gradient norm over the last's, for the depth shown (1 = no decay)."""

@@ -25,6 +25,7 @@ from torch import Tensor
 
 from cvcourse import images
 from cvcourse.viz.images import show_kernel
+from cvcourse.widgets.display import figure_png
 
 __all__ = ["PRESETS", "KernelEditor", "WindowExplorer", "filter_response_for_display"]
 
@@ -49,12 +50,6 @@ def _png(gray: np.ndarray) -> bytes:
     """[H,W] floats in [0,1] -> PNG bytes (8-bit gray)."""
     buffer = io.BytesIO()
     Image.fromarray(np.round(np.clip(gray, 0.0, 1.0) * 255).astype(np.uint8)).save(buffer, "png")
-    return buffer.getvalue()
-
-
-def _figure_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
     return buffer.getvalue()
 
 
@@ -424,4 +419,4 @@ class WindowExplorer:
 
     def _redraw(self) -> None:
         self.label.value = f"<b>output size</b> = {self.formula()}"
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())

@@ -18,7 +18,6 @@ Thresholds are keyword-only and come in the order score, then IoU, as in
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import ipywidgets as widgets
@@ -31,14 +30,9 @@ from torchvision.ops import batched_nms, box_iou
 
 from cvcourse.metrics import average_precision, precision_recall_curve
 from cvcourse.viz.detection import draw_boxes, palette
+from cvcourse.widgets.display import Explorer, figure_png
 
 __all__ = ["IoUExplorer", "KMeansAnchors", "NMSExplorer", "PRCurveBuilder"]
-
-
-def _figure_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
 
 
 def _as_box(box: Sequence[float] | Tensor, name: str) -> Tensor:
@@ -50,25 +44,10 @@ def _as_box(box: Sequence[float] | Tensor, name: str) -> Tensor:
     return b
 
 
-class _Explorer:
-    """Display protocol shared by the explorers: the live widget, with its figure as fallback."""
-
-    widget: widgets.Widget
-
-    def figure(self) -> Figure:
-        raise NotImplementedError
-
-    def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        """The widget's view, plus a PNG of :meth:`figure` where widgets cannot render."""
-        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
-        bundle["image/png"] = _figure_png(self.figure())
-        return bundle
-
-
 # --------------------------------------------------------------------------------------- IoU
 
 
-class IoUExplorer(_Explorer):
+class IoUExplorer(Explorer):
     """Two boxes on a ``canvas x canvas`` plane and their intersection over union.
 
     Attributes:
@@ -173,13 +152,13 @@ class IoUExplorer(_Explorer):
         self.readout.value = (
             f"intersection {self.intersection:g}, union {self.union:g}, <b>IoU {self.iou:.4f}</b>"
         )
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
 
 # --------------------------------------------------------------------------------------- NMS
 
 
-class NMSExplorer(_Explorer):
+class NMSExplorer(Explorer):
     """Non-maximum suppression over raw detections of one image, with two thresholds.
 
     Args:
@@ -281,7 +260,7 @@ class NMSExplorer(_Explorer):
         )
         self.kept = self.candidates[kept]
         self.readout.value = f"{len(self.candidates)} candidates, {len(self.kept)} kept"
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def _on_change(self, change: dict) -> None:
         self._update()
@@ -290,7 +269,7 @@ class NMSExplorer(_Explorer):
 # ----------------------------------------------------------------------------------- PR curve
 
 
-class PRCurveBuilder(_Explorer):
+class PRCurveBuilder(Explorer):
     """Build a precision-recall curve from a ranked list of detections and read off AP.
 
     Args:
@@ -407,7 +386,7 @@ class PRCurveBuilder(_Explorer):
             for method in ("all", "voc11", "coco101")
         }
         self.readout.value = ", ".join(f"AP<sub>{m}</sub> = {v:.4f}" for m, v in self.ap.items())
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def _on_toggle(self, change: dict) -> None:
         self.is_tp = torch.tensor([t.value for t in self.toggles], dtype=torch.bool)
@@ -445,7 +424,7 @@ def _kmeans_1_minus_iou(wh: Tensor, k: int, iters: int, seed: int) -> tuple[Tens
     return anchors, assignment
 
 
-class KMeansAnchors(_Explorer):
+class KMeansAnchors(Explorer):
     """Anchor (prior) shapes by k-means on box widths and heights with d = 1 - IoU (YOLOv2).
 
     Args:
@@ -525,7 +504,7 @@ class KMeansAnchors(_Explorer):
             _wh_iou(self.wh, self.anchors).gather(1, self.assignment[:, None]).mean()
         )
         self.readout.value = f"k = {self.k}, mean IoU {self.mean_iou:.4f}"
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def _on_change(self, change: dict) -> None:
         self._update()

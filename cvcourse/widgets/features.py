@@ -13,8 +13,6 @@ live widget, and its output also carries the figure as a PNG for viewers that ca
 
 from __future__ import annotations
 
-import io
-
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 from torch import Tensor
@@ -23,6 +21,7 @@ from cvcourse import images
 from cvcourse.compgraph import Graph, Step
 from cvcourse.features import color_histogram, hog_image, hog_length
 from cvcourse.viz.features import show_graph, show_histograms
+from cvcourse.widgets.display import Explorer, figure_png
 
 __all__ = ["PHOTOS", "BackpropStepper", "FeatureExplorer"]
 
@@ -30,27 +29,7 @@ __all__ = ["PHOTOS", "BackpropStepper", "FeatureExplorer"]
 PHOTOS: tuple[str, ...] = ("astronaut", "chelsea", "coffee", "camera", "coins", "rocket", "brick")
 
 
-def _figure_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
-
-
-class _Explorer:
-    """Display protocol: the live widget, with the PNG of :meth:`figure` as a fallback."""
-
-    widget: widgets.Widget
-
-    def figure(self) -> Figure:
-        raise NotImplementedError
-
-    def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
-        bundle["image/png"] = _figure_png(self.figure())
-        return bundle
-
-
-class FeatureExplorer(_Explorer):
+class FeatureExplorer(Explorer):
     """Colour histogram and HOG of one offline photo, with their lengths.
 
     Args:
@@ -157,7 +136,7 @@ class FeatureExplorer(_Explorer):
             f"numbers · histogram {channels}×{self.bins} = {self.lengths['histogram']:,} · "
             f"HOG {self.lengths['hog']:,}"
         )
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def figure(self) -> Figure:
         """The photo, its histogram and its HOG cells."""
@@ -181,7 +160,7 @@ class FeatureExplorer(_Explorer):
         return fig
 
 
-class BackpropStepper(_Explorer):
+class BackpropStepper(Explorer):
     """Walk a computational graph: forward values node by node, then gradients node by node.
 
     Args:
@@ -274,7 +253,7 @@ class BackpropStepper(_Explorer):
             self.text.value = (
                 f"<b>{phase}</b> ({self.position}/{len(self.steps)}): <code>{step.text}</code>"
             )
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def next(self) -> None:
         """One more step (nothing after the last)."""

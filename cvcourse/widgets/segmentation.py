@@ -14,7 +14,6 @@ ipywidgets view and ``.figure()`` draws the current state for readers of the sta
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import ipywidgets as widgets
@@ -27,14 +26,9 @@ from torch import Tensor
 
 from cvcourse.seg_metrics import binary_dice_iou, confusion_matrix, mean_iou, pixel_accuracy
 from cvcourse.viz.detection import colorize_semantic
+from cvcourse.widgets.display import figure_png
 
 __all__ = ["PredictionBrowser", "ThresholdExplorer", "TransposedConvStamp", "overlap_counts"]
-
-
-def _figure_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
 
 
 def overlap_counts(in_size: int, kernel: int, stride: int) -> Tensor:
@@ -206,7 +200,7 @@ class TransposedConvStamp:
 
     def _redraw(self) -> None:
         self.label.value = self.summary()
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
 
 class ThresholdExplorer:
@@ -292,7 +286,7 @@ class ThresholdExplorer:
 
     def _redraw(self) -> None:
         self.label.value = self.summary()
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
 
 class PredictionBrowser:
@@ -365,4 +359,4 @@ class PredictionBrowser:
 
     def _redraw(self) -> None:
         self.label.value = self.summary()
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())

@@ -11,7 +11,6 @@ Each keeps its state in plain Python (tests drive ``set``); ``.widget`` is the i
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
@@ -19,13 +18,9 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
+from cvcourse.widgets.display import figure_png
+
 __all__ = ["StyleMixer", "StylePicker"]
-
-
-def _figure_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
 
 
 def _show(ax, image: Tensor, title: str) -> None:
@@ -116,7 +111,7 @@ class StylePicker:
 
     def _redraw(self) -> None:
         self.label.value = self.summary()
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
 
 class StyleMixer:
@@ -189,4 +184,4 @@ class StyleMixer:
 
     def _redraw(self) -> None:
         self.label.value = self.summary()
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())

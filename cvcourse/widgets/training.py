@@ -16,7 +16,6 @@ matplotlib figure for readers of the HTML book.
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
@@ -27,14 +26,9 @@ from torch import Tensor
 
 from cvcourse.cls_metrics import accuracy, confusion_matrix, precision_recall_f1
 from cvcourse.viz.training import plot_confusion
+from cvcourse.widgets.display import figure_png
 
 __all__ = ["ACTIVATIONS", "ActivationExplorer", "ConfusionMatrixExplorer", "DropoutMaskViewer"]
-
-
-def _figure_png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
 
 
 # name -> f(x, slope, alpha); every one is PyTorch's own function, so the explorer shows what a
@@ -190,7 +184,7 @@ class ActivationExplorer:
             f"f'({float(x):.2f}) = {self.derivative:.4f}; through {depth} such layer(s): "
             f"f'<sup>{depth}</sup> = {self.chain:.3g}"
         )
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def figure(self) -> Figure:
         """The function (left) and its derivative (right) on [-6, 6], with the chosen point."""
@@ -321,7 +315,7 @@ class DropoutMaskViewer:
             f"each multiplied by {self.scale:.3g}; mean in {float(self.x.mean()):.4f}, "
             f"mean out {float(self.output.mean()):.4f}"
         )
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def figure(self) -> Figure:
         """Input, mask and output side by side, input and output on one colour scale (so that
@@ -448,7 +442,7 @@ class ConfusionMatrixExplorer:
             "<table><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th>"
             f"<th>support</th></tr>{rows}</table>"
         )
-        self.view.value = _figure_png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def figure(self) -> Figure:
         """The matrix with the selected cell outlined, and up to 8 of that cell's samples."""
