@@ -43,7 +43,7 @@ def draw_attention_model(steps: int = 3) -> Figure:
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     ax = fig.subplots()
     ax.set_xlim(-0.8, 3.2 + 2.6 * steps)
-    ax.set_ylim(-0.3, 4.6)
+    ax.set_ylim(-0.65, 4.6)
     ax.axis("off")
     _box(ax, (0.3, 0.6), "image\n3×32×32", "#f2f2f2", 1.3)
     _box(ax, (0.3, 2.0), "CNN encoder", "#cfe2f3", 1.3)
@@ -62,21 +62,21 @@ def draw_attention_model(steps: int = 3) -> Figure:
     for t in range(steps):
         x = 3.4 + 2.6 * t
         _box(ax, (x, 3.5), f"attention α{t + 1}\nsoftmax over L", "#fff2cc", 1.7)
-        _box(ax, (x, 2.35), f"z{t + 1} = Σ α·f", "#fff2cc", 1.4, 0.55)
+        _box(ax, (x, 2.35), f"z{t + 1} = Σ α·f", "#fff2cc", 1.1, 0.55)
         _box(ax, (x, 1.2), "GRU cell", "#fce5cd", 1.3)
         _box(ax, (x, 0.1), f"embed '{words[t]}'", "#ead1dc", 1.4, 0.5)
-        _box(ax, (x + 1.15, 2.35), f"p(w{t + 1})\n→ '{words[t + 1]}'", "#f4cccc", 0.95, 0.8)
+        _box(ax, (x + 1.3, 2.35), f"p(w{t + 1})\n→ '{words[t + 1]}'", "#f4cccc", 0.95, 0.8)
         _arrow(ax, (0.95, 3.9), (x - 0.85, 3.6), color="#6aa84f", lw=0.8)
         _arrow(ax, prev_h, (x - 0.65, 1.2))
         _arrow(ax, (prev_h[0] - 0.1, prev_h[1] + 0.3), (x - 0.4, 3.15), color="#b45f06", lw=0.8)
         _arrow(ax, (x, 3.15), (x, 2.63))
         _arrow(ax, (x, 2.07), (x, 1.55))
         _arrow(ax, (x, 0.35), (x, 0.85))
-        _arrow(ax, (x + 0.5, 1.45), (x + 0.9, 1.95))
+        _arrow(ax, (x + 0.5, 1.45), (x + 1.05, 1.93))
         prev_h = (x + 0.65, 1.2)
     ax.text(
         3.2 + 1.3 * steps,
-        -0.25,
+        -0.55,
         "teacher forcing: in training the embedded word is the true previous word; "
         "when generating it is the model's own choice",
         ha="center",
