@@ -61,6 +61,11 @@ def test_corpus_bleu_is_not_the_mean() -> None:
     assert value("ex_corpus_bleu") == value("ckpt_bleu_greedy")  # the same captions, pooled
 
 
+def test_length_penalty_exercise() -> None:
+    # Exercise 6: dividing by the length never prefers a shorter hypothesis.
+    assert value("ex_len_alpha1") >= value("ex_len_alpha0") > 0
+
+
 def test_model_trained_in_the_page() -> None:
     # The page trains 600 steps (about 25 s of CPU on 2 idle cores; more wall time when the
     # machine is shared). It is a short run: the BLEU goal is met by the checkpoint below.
