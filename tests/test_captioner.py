@@ -104,3 +104,15 @@ def test_model_shapes_training_and_checkpoint(tmp_path) -> None:
         a = loaded.encode(data.images[:2])[1]
         b = trainer.model.encode(data.images[:2])[1]
     assert torch.allclose(a, b, atol=1e-2)  # half-precision weights
+
+
+def test_beam_search_on_a_model_with_gradients_warns_nothing() -> None:
+    import warnings
+
+    torch.manual_seed(0)
+    model = Captioner(len(Vocabulary.for_shapes()))
+    features, h0 = model.encode(torch.rand(1, 3, 32, 32))  # keeps the autograd graph
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hyps = beam_search(model.step_fn(features), h0, 1, 2, beam_width=2, max_len=3)
+    assert hyps and all(isinstance(score, float) for _, score in hyps)

@@ -100,7 +100,8 @@ def beam_search(
         last = torch.tensor([t[-1] if t else bos for t, _, _ in alive], device=h0.device)
         logprobs, new_states = step_fn(last, states)  # [B,V]
         totals = torch.tensor([s for _, s, _ in alive], dtype=torch.float64)[:, None]
-        totals = totals + logprobs.double().cpu()  # [B,V]: summed log-probability of extensions
+        # [B,V]: summed log-probability of each extension (scores only: no autograd graph)
+        totals = totals + logprobs.detach().double().cpu()
         k = min(beam_width, totals.numel())
         flat_totals = totals.flatten()
         # An impossible extension (log-probability -inf, as in a toy table) is never kept.
