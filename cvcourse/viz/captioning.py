@@ -49,9 +49,9 @@ def draw_attention_model(steps: int = 3) -> Figure:
     _box(ax, (0.3, 2.0), "CNN encoder", "#cfe2f3", 1.3)
     grid = FancyBboxPatch((-0.35, 3.0), 1.3, 1.1, boxstyle="square,pad=0", fc="#d9ead3", ec="0.3")
     ax.add_patch(grid)
-    for i in range(1, 4):
-        ax.plot([-0.35 + 1.3 * i / 4] * 2, [3.0, 4.1], color="0.5", lw=0.6)
-        ax.plot([-0.35, 0.95], [3.0 + 1.1 * i / 4] * 2, color="0.5", lw=0.6)
+    for i in range(1, 8):  # the 8x8 grid of a 32x32 image after two stride-2 convolutions
+        ax.plot([-0.35 + 1.3 * i / 8] * 2, [3.0, 4.1], color="0.5", lw=0.4)
+        ax.plot([-0.35, 0.95], [3.0 + 1.1 * i / 8] * 2, color="0.5", lw=0.4)
     ax.text(0.3, 4.35, "feature grid: L = 8×8 cells of D numbers", ha="center", fontsize=8)
     _arrow(ax, (0.3, 0.95), (0.3, 1.65))
     _arrow(ax, (0.3, 2.35), (0.3, 2.98))
@@ -65,14 +65,15 @@ def draw_attention_model(steps: int = 3) -> Figure:
         _box(ax, (x, 2.35), f"z{t + 1} = Σ α·f", "#fff2cc", 1.1, 0.55)
         _box(ax, (x, 1.2), "GRU cell", "#fce5cd", 1.3)
         _box(ax, (x, 0.1), f"embed '{words[t]}'", "#ead1dc", 1.4, 0.5)
-        _box(ax, (x + 1.3, 2.35), f"p(w{t + 1})\n→ '{words[t + 1]}'", "#f4cccc", 0.95, 0.8)
+        _box(ax, (x + 1.3, 0.2), f"p(w{t + 1})\n→ '{words[t + 1]}'", "#f4cccc", 0.95, 0.8)
         _arrow(ax, (0.95, 3.9), (x - 0.85, 3.6), color="#6aa84f", lw=0.8)
         _arrow(ax, prev_h, (x - 0.65, 1.2))
         _arrow(ax, (prev_h[0] - 0.1, prev_h[1] + 0.3), (x - 0.4, 3.15), color="#b45f06", lw=0.8)
         _arrow(ax, (x, 3.15), (x, 2.63))
         _arrow(ax, (x, 2.07), (x, 1.55))
         _arrow(ax, (x, 0.35), (x, 0.85))
-        _arrow(ax, (x + 0.5, 1.45), (x + 1.05, 1.93))
+        _arrow(ax, (x + 0.5, 0.87), (x + 0.95, 0.62))  # h_t -> p(w_t)
+        _arrow(ax, (x + 0.55, 2.2), (x + 1.3, 0.62), color="#bf9000", lw=0.8)  # z_t -> p(w_t)
         prev_h = (x + 0.65, 1.2)
     ax.text(
         3.2 + 1.3 * steps,
