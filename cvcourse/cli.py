@@ -4,6 +4,8 @@
     cvcourse grade <assignment> [--student ID]  autograde new or changed submissions (sandboxed,
                                                 parallel), feedback, CSV; --force: all again
     cvcourse report <assignment> [--format F]   points per student and test, reason of each loss
+    cvcourse roster import | collect | export | similarity   the LMS in and out, copied work
+                                                (see cvcourse/grading/lms_cli.py)
 
 Bad input (a wrong name, a missing or corrupt file, a corrupt gradebook) is answered with one line
 ``cvcourse: error: <thing>: <problem>`` on stderr and exit status 2; nothing graded is lost.
@@ -70,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="table per student and test with reasons")
     report.add_argument("assignment")
     report.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
+    from cvcourse.grading import lms_cli  # roster import, collect, export, similarity
+
+    lms_cli.add_commands(commands)
     return parser
 
 
@@ -178,7 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         course = Course.open(args.course)
-        command = {"release": _release, "grade": _grade, "report": _report}[args.command]
+        from cvcourse.grading.lms_cli import COMMANDS as LMS_COMMANDS
+
+        command = {"release": _release, "grade": _grade, "report": _report, **LMS_COMMANDS}[
+            args.command
+        ]
         return command(course, args)
     except (CourseError, _BadValue) as exc:
         print(f"cvcourse: error: {exc}", file=sys.stderr)

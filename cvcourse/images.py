@@ -102,7 +102,7 @@ def load(name: str, size: int | None = None, gray: bool = False) -> Tensor:
         name (str): one of :func:`names` (``"camera"``, ``"astronaut"``, ``"coins"``, ...).
         size (int, optional): resize so that the shorter side has ``size`` pixels, keeping the
             aspect ratio (bilinear with antialiasing). ``None`` keeps the original size.
-        gray (bool): convert RGB photos to one luminance channel (BT.601 weights).
+        gray (bool): convert RGB photos to one luma channel (BT.601 weights).
 
     Returns:
         Tensor[C, H, W]: float32 in [0, 1]; ``C`` is 3 for colour photos and 1 for gray ones or

@@ -1,0 +1,31 @@
+"""Mistake: the pooling's output size is rounded up (ceil mode), computed in max_pool2d itself."""
+
+NAMES = "ceil"
+LOSES = [
+    "test_max_pool2d_basic",
+    "test_max_pool2d_padding",
+    "test_max_pool2d_indices",
+    "test_max_pool2d_random",
+]
+CELLS = {
+    "max_pool2d": """
+def max_pool2d(x, k, stride=None, padding=0, return_indices=False):
+    def pair(v):
+        return (v, v) if isinstance(v, int) else tuple(v)
+
+    (kh, kw), (ph, pw) = pair(k), pair(padding)
+    sh, sw = pair(k if stride is None else stride)
+    n, c, h, width = x.shape
+    ho, wo = -(-(h + 2 * ph - kh) // sh) + 1, -(-(width + 2 * pw - kw) // sw) + 1  # the mistake
+    # -inf padding: a border never wins. After the input, pad exactly what the last window reaches.
+    need_h, need_w = (ho - 1) * sh + kh, (wo - 1) * sw + kw
+    xp = F.pad(x, (pw, need_w - width - pw, ph, need_h - h - ph), value=float("-inf"))
+    windows = xp.unfold(2, kh, sh).unfold(3, kw, sw)  # [N,C,Ho,Wo,kH,kW]
+    values, where = windows.reshape(n, c, ho, wo, kh * kw).max(dim=-1)  # first maximum on ties
+    if not return_indices:
+        return values
+    rows = torch.arange(ho, device=x.device).view(ho, 1) * sh - ph + where // kw  # [N,C,Ho,Wo]
+    cols = torch.arange(wo, device=x.device).view(1, wo) * sw - pw + where % kw
+    return values, (rows * width + cols).to(torch.int64)
+""",
+}

@@ -1,0 +1,22 @@
+"""Mistake: mixing weights reduced to the most weighted style (argmax): styles cannot blend."""
+
+NAMES = "mixing weights ignored"
+LOSES = ["test_ConditionalInstanceNorm2d"]
+CELLS = {
+    "ConditionalInstanceNorm2d": """
+class ConditionalInstanceNorm2d(nn.Module):
+    def __init__(self, num_features, num_styles, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.gamma = nn.Parameter(torch.ones(num_styles, num_features))
+        self.beta = nn.Parameter(torch.zeros(num_styles, num_features))
+
+    def forward(self, x, style):
+        mean = x.mean(dim=(2, 3), keepdim=True)
+        var = ((x - mean) ** 2).mean(dim=(2, 3), keepdim=True)
+        normal = (x - mean) / torch.sqrt(var + self.eps)
+        ids = style if style.dim() == 1 else style.argmax(dim=1)
+        gamma, beta = self.gamma[ids], self.beta[ids]
+        return gamma[:, :, None, None] * normal + beta[:, :, None, None]
+"""
+}

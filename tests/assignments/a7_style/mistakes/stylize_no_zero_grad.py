@@ -1,0 +1,26 @@
+"""Mistake: the gradients are never zeroed, so every step adds the previous steps' gradients."""
+
+NAMES = "are the gradients zeroed at every step"
+LOSES = ["test_stylize"]
+CELLS = {
+    "stylize": """
+def stylize(content, style, extractor, steps, alpha, beta, lr=0.05):
+    names = list(extractor.style_weights)
+    weights = [extractor.style_weights[k] for k in names]
+    with torch.no_grad():
+        fc, fs = extractor(content), extractor(style)
+        content_targets = [fc[k] for k in extractor.content_layers]
+        style_targets = [gram_matrix(fs[k]) for k in names]
+    x = content.clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([x], lr=lr)
+    for _ in range(steps):
+        fx = extractor(x)
+        c = sum(content_loss(fx[k], t) for k, t in zip(extractor.content_layers, content_targets))
+        s = style_loss([fx[k] for k in names], style_targets, weights)
+        (alpha * c + beta * s).backward()
+        optimizer.step()
+        with torch.no_grad():
+            x.clamp_(0, 1)
+    return x.detach()
+"""
+}
