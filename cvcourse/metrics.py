@@ -238,3 +238,6 @@ def mean_average_precision(
     if len(thresholds) == len(COCO_IOU_THRESHOLDS) and np.allclose(thresholds, COCO_IOU_THRESHOLDS):
         result["map_50_95"] = result["map"]
     return result
+
+
+from cvcourse.bleu import bleu, corpus_bleu  # noqa: E402, F401  (BLEU lives in its own module)

@@ -1,0 +1,34 @@
+"""Mistake: beam search adds the probabilities of the tokens instead of their log-probabilities."""
+
+NAMES = "probabilities added instead of log-probabilities"
+LOSES = ["test_beam_search_toy", "test_beam_search_rules", "test_beam_search_random"]
+CELLS = {
+    "beam_search": """
+def beam_search(step_fn, h0, bos, eos, beam_width, max_len, length_penalty=0.0):
+    alive, states, finished = [([], 0.0)], h0, []
+    for _ in range(max_len):
+        last = torch.tensor([t[-1] if t else bos for t, _ in alive])
+        logprobs, new_states = step_fn(last, states)
+        # the mistake: probabilities, not log-probabilities, are summed
+        so_far = torch.tensor([s for _, s in alive], dtype=torch.float64)[:, None]
+        sums = so_far + logprobs.double().exp()
+        v = sums.shape[1]
+        best = sums.flatten().topk(min(beam_width, sums.numel())).indices.tolist()
+        next_alive, rows = [], []
+        for f in best:
+            row, token = divmod(f, v)
+            hyp = (alive[row][0] + [token], float(sums[row, token]))
+            if token == eos:
+                finished.append(hyp)
+            else:
+                next_alive.append(hyp)
+                rows.append(row)
+        if not next_alive:
+            alive = []
+            break
+        alive, states = next_alive, new_states[torch.tensor(rows)]
+    finished += alive
+    scored = [(t, s / len(t) ** length_penalty) for t, s in finished]
+    return sorted(scored, key=lambda pair: -pair[1])
+"""
+}
