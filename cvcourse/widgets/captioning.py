@@ -14,7 +14,6 @@ ipywidgets view and ``.figure()`` draws the current state for readers of the sta
 from __future__ import annotations
 
 import html
-import io
 from collections import Counter
 from collections.abc import Sequence
 
@@ -27,14 +26,9 @@ from cvcourse.data import Vocabulary, tokenize
 from cvcourse.models.captioner import Captioner, StepFn
 from cvcourse.models.decoding import BeamNode, beam_search
 from cvcourse.viz.captioning import attention_caption, draw_beam_tree, show_attention
+from cvcourse.widgets.display import figure_png
 
 __all__ = ["BeamExplorer", "CaptionBrowser", "NgramHighlighter", "clipped_matches"]
-
-
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80)
-    return buffer.getvalue()
 
 
 class BeamExplorer:
@@ -120,7 +114,7 @@ class BeamExplorer:
         )
         self.label.value = f"<ol>{rows}</ol>"
         fig = self.figure()
-        self.view.value = _png(fig)
+        self.view.value = figure_png(fig)
 
     def best(self) -> str:
         """The best hypothesis, as words (``<eos>`` included)."""
@@ -228,7 +222,7 @@ class NgramHighlighter:
         self.label.value = html.escape(
             f"{parts}; brevity penalty {self.brevity():.4f}; BLEU-4 {self.bleu():.4f}"
         )
-        self.view.value = _png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def figure(self) -> Figure:
         """The hypothesis's words, with each n-gram of order n drawn as a bar: green if it
@@ -308,7 +302,7 @@ class CaptionBrowser:
             f"greedy: {self.greedy} (BLEU-4 {self.greedy_bleu:.3f}) | beam "
             f"{self.beam_width}: {self.beam} | reference: {self.references[self.index][0]}"
         )
-        self.view.value = _png(self.figure())
+        self.view.value = figure_png(self.figure())
 
     def figure(self) -> Figure:
         truth = self.references[self.index][0]
