@@ -185,6 +185,7 @@ def test_round_trip(course: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
         s: float(v or 0) for s, v in expected.items()
     }
     assert {r["student_id"]: float(r["late_submission_penalty"]) for r in rows}["bob"] == 1.0
+    assert {"extension_hours", "seconds_late"} <= set(rows[0])  # the deadline columns too
 
     assert main([*run, "export", "--format", "canvas"]) == 0
     table = list(csv.reader(io.StringIO((course / "grades-canvas.csv").read_text())))
@@ -210,6 +211,16 @@ def test_round_trip(course: Path, tmp_path: Path, capsys: pytest.CaptureFixture[
     ]
     assert {r["Username"]: r["toy"] for r in rows} == expected
     assert {r["Username"]: r["Email address"] for r in rows}["chloe"] == "chloe@uni.example"
+
+    # A second assignment: every format lists it, `--assignment` keeps only the one asked for
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id="cvcourse") as gb:
+        gb.update_or_create_assignment("later")
+    assert main([*run, "export", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO((course / "grades.csv").read_text())))
+    assert {r["assignment"] for r in rows} == {"toy", "later"}
+    assert main([*run, "export", "--format", "csv", "--assignment", "toy"]) == 0
+    only = list(csv.DictReader(io.StringIO((course / "grades.csv").read_text())))
+    assert {r["assignment"] for r in only} == {"toy"} and len(only) == len(expected)
 
 
 def test_roster_from_a_canvas_gradebook_export(

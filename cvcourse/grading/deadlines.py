@@ -281,6 +281,8 @@ class CsvWithDeadlines(CsvExportPlugin):
             writer = csv.DictWriter(fh, CSV_COLUMNS)
             writer.writeheader()
             for assignment in gradebook.assignments:
+                if self.assignment and assignment.name not in self.assignment:
+                    continue  # `cvcourse export ... <assignment>`: only the ones asked for
                 for student in gradebook.students:
                     writer.writerow(_csv_row(gradebook, assignment, student))
 

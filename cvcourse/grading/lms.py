@@ -36,7 +36,8 @@ the score after nbgrader's late penalty (``score - late_submission_penalty``, at
 nbgrader's own CSV export computes it); a student without a submission gets an empty cell, which
 both LMSs import as "no grade" rather than a zero.
 
-* ``csv``: nbgrader's own ``CsvExportPlugin`` (one row per student and assignment).
+* ``csv``: nbgrader's ``CsvExportPlugin`` columns (one row per student and assignment), plus
+  each student's ``extension_hours`` and ``seconds_late`` (the file ``cvcourse grade`` writes).
 * ``canvas``: the columns of Canvas's gradebook import (``GradebookImporter`` of canvas-lms:
   ``Student``, ``ID``, ``SIS User ID``, ``SIS Login ID``, ``Section``, then one column per
   assignment, and a ``Points Possible`` row). Canvas finds the student by ``ID`` (the
@@ -410,16 +411,18 @@ def export_grades(course: Course, fmt: str, assignments: list[str] | None = None
 
 
 def _nbgrader_csv(course: Course, assignments: list[str] | None) -> str:
-    """nbgrader's own CSV export (its ``CsvExportPlugin``), of the chosen assignments."""
+    """nbgrader's CSV columns (``CsvExportPlugin``) plus each student's due date, extension and
+    lateness (:class:`~cvcourse.grading.deadlines.CsvWithDeadlines`), of the chosen assignments."""
     import tempfile
 
     from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
+
+    from cvcourse.grading.deadlines import CsvWithDeadlines
 
     _scores(course, assignments)  # the same checks as the other formats
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "grades.csv"
-        plugin = CsvExportPlugin(to=str(target), assignment=list(assignments or []))
+        plugin = CsvWithDeadlines(to=str(target), assignment=list(assignments or []))
         with Gradebook(course.db_url, course_id=course.course_id) as gb:
             plugin.export(gb)
         return target.read_text()
