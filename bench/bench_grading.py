@@ -65,10 +65,24 @@ def build_class(root: Path) -> list[str]:
     return students
 
 
-# What plain nbgrader runs: its own Execute in place of the course's refusal.
+# What plain nbgrader runs: its own Execute in place of the course's refusal. The student's own
+# check (the last cell, tagged student-only, which reruns the visible tests) is emptied first:
+# cvcourse never runs it, so timing it in plain nbgrader only would flatter the ratio.
 PLAIN_NBGRADER = """
+from nbconvert.preprocessors import Preprocessor
 from nbgrader.preprocessors import Execute
-c.Autograde.autograde_preprocessors = [Execute, *AFTER_EXECUTION]
+
+
+class SkipStudentOnly(Preprocessor):
+    enabled = True  # nbconvert runs a preprocessor only when enabled
+
+    def preprocess_cell(self, cell, resources, index):
+        if "student-only" in cell.metadata.get("tags", []):
+            cell.source = "# the student's own check: not graded"
+        return cell, resources
+
+
+c.Autograde.autograde_preprocessors = [SkipStudentOnly, Execute, *AFTER_EXECUTION]
 """
 
 
