@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,30 @@ def test_grading_refuses_to_run_unsandboxed_without_unsafe(monkeypatch: pytest.M
     with pytest.raises(CourseError, match="--unsafe"):
         autograde.check_sandbox(unsafe=False)
     autograde.check_sandbox(unsafe=True)
+
+
+# ----------------------------------------------------------------------------- the watchdog's view
+def test_the_watchdog_finds_every_descendant_without_scanning_all_processes() -> None:
+    """Children started by a thread, grandchildren and a detached shell's child are all found,
+    as a scan of every process finds them."""
+    from cvcourse.grading.sandbox import _tree, _tree_by_scan
+
+    script = (
+        "import subprocess, threading, time\n"
+        "threading.Thread(target=lambda: subprocess.Popen(['sleep', '30'])).start()\n"
+        "subprocess.Popen(['sh', '-c', 'sleep 30 & sleep 30'])\n"
+        "time.sleep(30)\n"
+    )
+    root = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    try:
+        expected: list[int] = []
+        for _ in range(100):  # until all four descendants have started
+            expected = sorted(_tree_by_scan(root.pid))
+            if len(expected) == 5:
+                break
+            time.sleep(0.05)
+        assert len(expected) == 5
+        assert sorted(_tree(root.pid)) == expected
+    finally:
+        os.killpg(root.pid, 9)
+        root.wait()

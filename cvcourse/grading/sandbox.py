@@ -323,7 +323,33 @@ def _support_dir() -> Path:
 
 # ----------------------------------------------------------------------------- the watchdog
 def _tree(root: int) -> list[int]:
-    """``root`` and all its descendants (host PIDs), from /proc."""
+    """``root`` and all its descendants (host PIDs), from /proc.
+
+    Walks down from ``root`` through each thread's ``children`` file, so a check costs the size
+    of the sandbox's tree, not of every process on the machine (the watchdog runs it 20 times a
+    second per kernel, on servers with thousands of processes); a kernel built without those
+    files gets the scan of all of /proc.
+    """
+    if not os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children"):
+        return _tree_by_scan(root)
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue  # gone meanwhile
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children", "rb") as f:
+                    todo += [int(child) for child in f.read().split()]
+            except OSError:
+                continue
+    return found
+
+
+def _tree_by_scan(root: int) -> list[int]:
     parents: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
