@@ -50,7 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("assignment")
     grade.add_argument("--student", action="append", help="grade only this student (repeatable)")
-    grade.add_argument("--workers", type=int, default=2, help="parallel kernels (1: no Dask)")
+    grade.add_argument(
+        "--workers",
+        type=int,
+        help="submissions graded at once (default: half the cores; 1: one lane, no Dask)",
+    )
     grade.add_argument("--scheduler", help="address of an existing Dask scheduler")
     grade.add_argument(
         "--unsafe", action="store_true", help="run student code without the bubblewrap sandbox"
@@ -159,13 +163,13 @@ def _release(course: object, args: argparse.Namespace) -> int:
 
 
 def _grade(course: object, args: argparse.Namespace) -> int:
-    from cvcourse.grading.autograde import GradeOptions, grade
+    from cvcourse.grading.autograde import GradeOptions, default_workers, grade
 
-    if args.workers < 1:
+    if args.workers is not None and args.workers < 1:
         raise _BadValue("--workers", f"must be at least 1, got {args.workers}")
     options = GradeOptions(
         students=args.student,
-        workers=args.workers,
+        workers=args.workers if args.workers is not None else default_workers(),
         scheduler=args.scheduler,
         unsafe=args.unsafe,
         seed=args.seed,

@@ -46,10 +46,10 @@ def test_a_kernel_that_cannot_start_is_the_graders_fault_and_saves_nothing(
 ) -> None:
     real = runner._grade
 
-    def broken_for_students(job: runner.Job, outcome: runner.Outcome) -> None:
+    def broken_for_students(job: runner.Job, outcome: runner.Outcome, *rest: bool) -> None:
         if job.student != "(instructor)":  # the preflight still passes
             raise GraderError("the student's kernel could not be prepared: disk full")
-        real(job, outcome)
+        real(job, outcome, *rest)
 
     monkeypatch.setattr(runner, "_grade", broken_for_students)
     # Now make a student's answer worse: a grader fault must not record it either.

@@ -8,10 +8,12 @@ The flow for one assignment (nbgrader stays the system of record):
    that is a symbolic link, is not a notebook or carries too many bytes is reported, not graded;
 2. **preflight** (job 0): the instructor's own notebook goes through the very same sandbox and
    judge and must score full marks, or the run stops before any grade is touched;
-3. **grade** each submission as a :class:`~cvcourse.grading.protocol.Job` (plain data) on Dask (a
-   ``LocalCluster`` of processes by default, any cluster with ``scheduler=``; ``workers=1`` runs
-   inline) with :func:`~cvcourse.grading.runner.grade_job`: the student's cells in a sandboxed
-   kernel, the test cells in the worker against proxies of the student's functions;
+3. **grade** each submission as a :class:`~cvcourse.grading.protocol.Job` (plain data) with
+   :func:`~cvcourse.grading.runner.grade_job`: the student's cells in a sandboxed kernel, the
+   test cells in the worker against proxies of the student's functions. ``workers=1`` (the
+   default on two or three cores) grades in one :class:`~cvcourse.grading.lane.Lane`, a thread of
+   this process, preflight first; more workers grade on Dask (a ``LocalCluster`` of processes,
+   or any cluster with ``scheduler=``);
 4. **save**, in this process only (one writer to the gradebook), as outcomes arrive: the verdicts
    are written into the test cells' outputs and ``nbgrader autograde`` runs with
    :class:`~cvcourse.grading.nbgrader_plugins.UseJudgedNotebook` in place of ``Execute``, so
@@ -42,6 +44,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +64,7 @@ from cvcourse.grading import deadlines as course_deadlines
 from cvcourse.grading.backups import Manual, backup, clear_manual, count_manual
 from cvcourse.grading.course import Course, CourseError
 from cvcourse.grading.judge import apply_outcome
+from cvcourse.grading.lane import Lane
 from cvcourse.grading.limits import MB, SandboxLimits
 from cvcourse.grading.nbgrader_plugins import (
     AFTER_EXECUTION,
@@ -93,12 +97,22 @@ WORKERLESS_POLL_SECONDS = 5
 WORKERLESS_GIVE_UP_SECONDS = 60
 
 
+def default_workers() -> int:
+    """Submissions graded at once by default: one per two cores this process may use.
+
+    Each one keeps about two cores busy: its judge, and the next kernel warming up (starting a
+    sandboxed kernel, mostly ``import torch``, costs about a core-second). On two cores one lane
+    (no Dask) grades 10 submissions in about 14 s where two Dask workers take 26 s.
+    """
+    return max(1, len(os.sched_getaffinity(0)) // 2)
+
+
 @dataclass
 class GradeOptions:
     """How to grade. ``students``: None for every submission; ``seed``: None for a fresh one."""
 
     students: list[str] | None = None
-    workers: int = 2
+    workers: int = field(default_factory=default_workers)
     scheduler: str | None = None
     unsafe: bool = False
     seed: int | None = None
@@ -275,11 +289,12 @@ def close_pool() -> None:
     close()
 
 
-def _grade_payload(payload: dict[str, str]) -> dict[str, str]:
-    """Grade one job (on a Dask worker or inline): JSON in, JSON out."""
+def _grade_payload(payload: dict[str, str], warm_next: bool = True) -> dict[str, str]:
+    """Grade one job (on a Dask worker or in a lane): JSON in, JSON out."""
     from cvcourse.grading.runner import grade_job
 
-    return {"key": payload["key"], "outcome": to_json(grade_job(job_from_json(payload["job"])))}
+    outcome = grade_job(job_from_json(payload["job"]), warm_next)
+    return {"key": payload["key"], "outcome": to_json(outcome)}
 
 
 def _warm_payload(payload: dict[str, str]) -> None:
@@ -296,17 +311,11 @@ def _run_all(
     cluster_ready: Callable[[], Any],
     stop: threading.Event,
 ) -> Iterator[dict[str, Any]]:
-    """Execute payloads; yields results as they complete (inline when ``workers`` is 1).
+    """Execute payloads on Dask; yields results as they complete.
 
     Ends early, leaving the rest undone, once ``stop`` is set.
     """
     if not payloads:
-        return
-    if scheduler is None and workers <= 1:
-        for payload in payloads:
-            if stop.is_set():
-                return
-            yield _grade_payload(payload)
         return
     from distributed import TimeoutError as DaskTimeoutError
     from distributed import wait
@@ -474,7 +483,14 @@ def check_sandbox(unsafe: bool) -> None:
         raise CourseError("bwrap", reason)
 
 
-def preflight(job: Job) -> Outcome:
+def _timed_preflight(job: Job, warm_next: bool = True) -> float:
+    """Seconds :func:`preflight` took (it raises when the instructor's notebook fails)."""
+    started = time.perf_counter()
+    preflight(job, warm_next)
+    return time.perf_counter() - started
+
+
+def preflight(job: Job, warm_next: bool = True) -> Outcome:
     """Job 0: the instructor's notebook through the same sandbox and judge; full marks or stop.
 
     Raises:
@@ -483,7 +499,7 @@ def preflight(job: Job) -> Outcome:
     """
     from cvcourse.grading.runner import grade_job
 
-    outcome = grade_job(job)
+    outcome = grade_job(job, warm_next)
     if outcome.fault is not Fault.NONE:
         raise CourseError(
             "preflight", f"the instructor's notebook cannot be graded: {outcome.problem}"
@@ -573,8 +589,15 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
     sanitized: dict[str, NotebookNode] = {}
     signal_guard = _StopOnInterrupt()
     stop = signal_guard.stop
+    # One lane in this process (see cvcourse.grading.lane), or Dask workers.
+    lane = Lane() if options.scheduler is None and options.workers <= 1 else None
     cluster = _Cluster(options.workers, options.scheduler)
     try:
+        instructor_files, _ = submission_files(course, assignment, None, limits.workdir_mb * MB)
+        preflights = [job("(instructor)", nb, src, instructor_files) for nb, src in sources.items()]
+        if lane is not None:  # the lane replays (job 0) while the submissions are sanitized
+            for preflight_job in preflights:
+                lane.submit(partial(_timed_preflight, preflight_job))
         # 1. sanitize (the cluster starts meanwhile)
         results: dict[str, SubmissionResult] = {s: SubmissionResult(s) for s in students}
         payloads = []
@@ -607,22 +630,28 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
                     }
                 )
         payloads = [p for p in payloads if results[p["key"].split("/")[0]].problem is None]
-        # 2. preflight: the instructor's notebooks through the same sandbox and judge, while the
-        # workers start their kernels for this assignment
-        if payloads:
-            cluster.warm(payloads[0])
-        t0 = time.perf_counter()
-        for notebook, source in sources.items():
-            files, _ = submission_files(course, assignment, None, limits.workdir_mb * MB)
-            preflight(job("(instructor)", notebook, source, files))
-        summary.preflight_seconds = time.perf_counter() - t0
+        # 2. preflight: the instructor's notebooks through the same sandbox and judge, before
+        # any submission (in the lane), or while the workers start their kernels (Dask)
+        if lane is not None:
+            for payload in payloads:
+                lane.submit(partial(_grade_payload, payload))
+            lane.no_more_tasks()
+            summary.preflight_seconds = sum(lane.result() for _ in preflights)
+        else:
+            if payloads:
+                cluster.warm(payloads[0])
+            summary.preflight_seconds = sum(_timed_preflight(j) for j in preflights)
+            close_pool()  # this process grades nothing more: its spare kernel would idle
         pending = {s: sum(p["key"].split("/")[0] == s for p in payloads) for s in students}
         if options.progress is not None:
             options.progress(sum(1 for n in pending.values() if n))
         outcomes: dict[str, list[Outcome]] = {s: [] for s in students}
         api = nbgrader_api(course, _autograde_config(run_dir))
         # 3. + 4. grade in parallel; save here, one submission at a time
-        running = _run_all(payloads, options.workers, options.scheduler, cluster.ready, stop)
+        if lane is not None:
+            running = lane.results(len(payloads), stop)
+        else:
+            running = _run_all(payloads, options.workers, options.scheduler, cluster.ready, stop)
         for done in running:
             outcome = outcome_from_json(done["outcome"])
             student = outcome.student
@@ -660,7 +689,9 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
     finally:
         signal_guard.restore()
         cluster.close()
-        close_pool()
+        close_pool()  # a lane still grading (Ctrl-C, an error) loses its kernels and ends soon
+        if lane is not None:
+            lane.close()
         # The judged notebooks were this run's staging area (each run has its own folder):
         # autograded/ now holds them (nbgrader's copy).
         shutil.rmtree(run_dir, ignore_errors=True)

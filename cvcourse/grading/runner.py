@@ -55,29 +55,32 @@ STUDENT_ONLY_TAG = "student-only"
 
 # ----------------------------------------------------------------------------- kernels per worker
 class KernelPool:
-    """Warm kernels: one spare starts as soon as the previous one is taken (each used once)."""
+    """Warm kernels, each used for one submission: the next one starts when one is taken."""
 
     def __init__(self) -> None:
         sweep_stale_support_dirs()  # what a grader killed earlier on this machine left behind
         self.spare: StudentKernel | None = None
         self.references: dict[tuple[str, SandboxPlan], StudentSession] = {}
 
-    def take(self, plan: SandboxPlan) -> StudentKernel:
-        kernel = self.spare
-        if kernel is None or kernel.plan != plan or not kernel.alive:
-            if kernel is not None:
-                kernel.close()
-            kernel = StudentKernel(plan)
-        self.spare = StudentKernel(plan)  # warms up while this submission is graded
-        return kernel
-
-    def prepare(self, plan: SandboxPlan) -> None:
-        """Have a spare kernel for ``plan`` started and ready (torch imported)."""
+    def _keep_spare(self, plan: SandboxPlan) -> StudentKernel:
         if self.spare is None or self.spare.plan != plan or not self.spare.alive:
             if self.spare is not None:
                 self.spare.close()
             self.spare = StudentKernel(plan)
-        self.spare.wait_ready()
+        return self.spare
+
+    def take(self, plan: SandboxPlan, warm_next: bool = True) -> StudentKernel:
+        """A started kernel for ``plan``; with ``warm_next``, the next one starts warming up
+        while this submission is graded (the last submission of a lane needs none)."""
+        kernel = self._keep_spare(plan)
+        self.spare = StudentKernel(plan) if warm_next else None
+        return kernel
+
+    def prepare(self, plan: SandboxPlan, wait: bool = True) -> None:
+        """Have a spare kernel for ``plan`` starting, and (``wait``) ready (torch imported)."""
+        kernel = self._keep_spare(plan)
+        if wait:
+            kernel.wait_ready()
 
     def reference(self, source: NotebookNode, plan: SandboxPlan, timeout: float) -> StudentSession:
         """The instructor's solution, run in its own sandbox with the same limits (cached)."""
@@ -96,12 +99,14 @@ class KernelPool:
         return session
 
     def close(self) -> None:
-        if self.spare is not None:
-            self.spare.close()
-            self.spare = None
-        for session in self.references.values():
+        # Take what is there before closing it: a lane's thread and the thread that ran it may
+        # both close the pool at the end of a run.
+        spare, self.spare = self.spare, None
+        references, self.references = self.references, {}
+        if spare is not None:
+            spare.close()
+        for session in references.values():
             session.close()
-        self.references.clear()
 
 
 POOL = KernelPool()
@@ -172,14 +177,17 @@ def _run_test_cell(code: str, namespace: dict[str, Any], where: str) -> CellVerd
 
 
 # ----------------------------------------------------------------------------- one job
-def grade_job(job: Job) -> Outcome:
-    """Grade one notebook (on a Dask worker or inline); see the module doc. Never raises."""
+def grade_job(job: Job, warm_next: bool = True) -> Outcome:
+    """Grade one notebook (on a Dask worker or in a lane); see the module doc. Never raises.
+
+    ``warm_next``: start the next submission's kernel while this one is graded.
+    """
     outcome = Outcome(job.key, job.student, job.notebook)
     started = time.perf_counter()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _grade(job, outcome)
+            _grade(job, outcome, warm_next)
     except GraderError as exc:
         outcome.fault, outcome.problem = Fault.GRADER, str(exc)
     except Exception as exc:  # a bug of the grader's: never the student's grade
@@ -195,7 +203,7 @@ def grade_job(job: Job) -> Outcome:
     return outcome
 
 
-def _grade(job: Job, outcome: Outcome) -> None:
+def _grade(job: Job, outcome: Outcome, warm_next: bool) -> None:
     submission = nbformat.reads(job.submission, as_version=4)
     source = nbformat.reads(job.source, as_version=4)
     plan = _plan(job)
@@ -207,11 +215,12 @@ def _grade(job: Job, outcome: Outcome) -> None:
 
     t0 = time.perf_counter()
     twins: dict[str, StudentFunction] = {}
+    POOL.prepare(plan, wait=False)  # the student's kernel warms up while the reference runs
     if _has_timed_checks(source):
         reference = POOL.reference(source, plan, limits.timeout)
         twins = {name: StudentFunction(reference, name) for name in solutions}
     deadline = time.monotonic() + limits.notebook_timeout
-    session = StudentSession(lambda: POOL.take(plan), files, limits.timeout, deadline)
+    session = StudentSession(lambda: POOL.take(plan, warm_next), files, limits.timeout, deadline)
     outcome.seconds["start"] = time.perf_counter() - t0
 
     observe.start_judging(job.seed)
