@@ -1,7 +1,8 @@
 """Speed verdicts are stable: the same submission gets the same score every time, under load.
 
-Ten copies of a correct submission and ten of a Python-loop one are graded in one run on two
-parallel workers while two extra processes keep both cores busy. A timed check races the
+Ten copies of a correct submission and ten of a Python-loop one are graded in one run, in one
+lane (``--workers 1``, the default on two cores) and on two parallel Dask workers, while two extra
+processes keep both cores busy. A timed check races the
 student's function against the instructor's solution in an identical sandbox at the same moment
 (``observe.expect_fast``), so load slows both alike: every correct copy gets full marks and every
 loop copy loses exactly the speed cell, never more or less.
@@ -52,8 +53,9 @@ def busy_cores() -> Iterator[None]:
             hog.join()
 
 
+@pytest.mark.parametrize("workers", [1, 2], ids=["lane", "dask"])
 def test_the_same_submission_gets_the_same_score_every_time_under_load(
-    tmp_path: Path, busy_cores: None
+    tmp_path: Path, busy_cores: None, workers: int
 ) -> None:
     root = toy_course(tmp_path / "course")
     for copy in range(COPIES):
@@ -63,7 +65,7 @@ def test_the_same_submission_gets_the_same_score_every_time_under_load(
     from cvcourse.grading.sandbox import sandbox_unavailable_reason
 
     options = GradeOptions(
-        workers=2, seed=11, feedback=False, unsafe=sandbox_unavailable_reason() is not None
+        workers=workers, seed=11, feedback=False, unsafe=sandbox_unavailable_reason() is not None
     )
     summary = grade(course, "toy", options)
     assert not summary.skipped, [r.problem for r in summary.skipped]
