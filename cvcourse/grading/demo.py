@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--out", type=Path, default=None, help="demo course (default _build/grade-demo)"
     )
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, help="as cvcourse grade --workers")
     args = parser.parse_args(argv)
 
     from cvcourse.cli import main as cli
@@ -88,11 +88,11 @@ def main(argv: list[str] | None = None) -> int:
     if reason is not None:
         print(f"== no sandbox here ({reason}): grading with --unsafe")
         unsafe = ["--unsafe"]
+    workers = [] if args.workers is None else ["--workers", str(args.workers)]
+    how = "default workers" if args.workers is None else f"{args.workers} worker(s)"
     print(f"== cvcourse grade {ASSIGNMENT} (the broken notebook is reported, the rest graded)")
     t_grade = time.perf_counter()
-    status = cli(
-        ["--course", str(out), "grade", ASSIGNMENT, "--workers", str(args.workers), *unsafe]
-    )
+    status = cli(["--course", str(out), "grade", ASSIGNMENT, *workers, *unsafe])
     grade_seconds = time.perf_counter() - t_grade
     if status not in (0, 2):
         return status
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - started
     print(
         f"== timing: grade {grade_seconds:.1f} s for {graded} submissions "
-        f"({grade_seconds / graded:.1f} s per submission with {args.workers} workers); "
+        f"({grade_seconds / graded:.1f} s per submission, {how}); "
         f"whole demo {total:.1f} s"
     )
     return 0
