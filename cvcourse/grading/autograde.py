@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 from nbformat import NotebookNode
@@ -82,6 +82,9 @@ from cvcourse.grading.protocol import (
 )
 from cvcourse.grading.results import fingerprint, read_results, write_result
 
+if TYPE_CHECKING:  # the runner imports torch: only the workers and the lane need it
+    from cvcourse.grading.runner import KernelPool
+
 # nbgrader's sanitizing, with the cells' flags restored first (see RestoreCellFlags).
 SANITIZE = [
     ClearOutput,
@@ -95,6 +98,7 @@ JUDGED_DIR = ".cvcourse-judged"
 CLUSTER_START_SECONDS = 180
 WORKERLESS_POLL_SECONDS = 5
 WORKERLESS_GIVE_UP_SECONDS = 60
+LANE_STOP_SECONDS = 5  # after Ctrl-C, how long to let the lane finish its submission
 
 
 def default_workers() -> int:
@@ -289,11 +293,13 @@ def close_pool() -> None:
     close()
 
 
-def _grade_payload(payload: dict[str, str], warm_next: bool = True) -> dict[str, str]:
-    """Grade one job (on a Dask worker or in a lane): JSON in, JSON out."""
+def _grade_payload(
+    payload: dict[str, str], warm_next: bool = True, pool: KernelPool | None = None
+) -> dict[str, str]:
+    """Grade one job (on a Dask worker, or in a lane with its ``pool``): JSON in, JSON out."""
     from cvcourse.grading.runner import grade_job
 
-    outcome = grade_job(job_from_json(payload["job"]), warm_next)
+    outcome = grade_job(job_from_json(payload["job"]), warm_next, pool)
     return {"key": payload["key"], "outcome": to_json(outcome)}
 
 
@@ -483,14 +489,14 @@ def check_sandbox(unsafe: bool) -> None:
         raise CourseError("bwrap", reason)
 
 
-def _timed_preflight(job: Job, warm_next: bool = True) -> float:
+def _timed_preflight(job: Job, warm_next: bool = True, pool: KernelPool | None = None) -> float:
     """Seconds :func:`preflight` took (it raises when the instructor's notebook fails)."""
     started = time.perf_counter()
-    preflight(job, warm_next)
+    preflight(job, warm_next, pool)
     return time.perf_counter() - started
 
 
-def preflight(job: Job, warm_next: bool = True) -> Outcome:
+def preflight(job: Job, warm_next: bool = True, pool: KernelPool | None = None) -> Outcome:
     """Job 0: the instructor's notebook through the same sandbox and judge; full marks or stop.
 
     Raises:
@@ -499,7 +505,7 @@ def preflight(job: Job, warm_next: bool = True) -> Outcome:
     """
     from cvcourse.grading.runner import grade_job
 
-    outcome = grade_job(job, warm_next)
+    outcome = grade_job(job, warm_next, pool)
     if outcome.fault is not Fault.NONE:
         raise CourseError(
             "preflight", f"the instructor's notebook cannot be graded: {outcome.problem}"
@@ -589,15 +595,20 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
     sanitized: dict[str, NotebookNode] = {}
     signal_guard = _StopOnInterrupt()
     stop = signal_guard.stop
-    # One lane in this process (see cvcourse.grading.lane), or Dask workers.
-    lane = Lane() if options.scheduler is None and options.workers <= 1 else None
+    # One lane in this process, with kernels of its own (see cvcourse.grading.lane), or Dask.
+    lane, lane_pool = None, None
+    if options.scheduler is None and options.workers <= 1:
+        from cvcourse.grading.runner import KernelPool
+
+        lane_pool = KernelPool()
+        lane = Lane(on_end=lane_pool.close)
     cluster = _Cluster(options.workers, options.scheduler)
     try:
         instructor_files, _ = submission_files(course, assignment, None, limits.workdir_mb * MB)
         preflights = [job("(instructor)", nb, src, instructor_files) for nb, src in sources.items()]
         if lane is not None:  # the lane replays (job 0) while the submissions are sanitized
             for preflight_job in preflights:
-                lane.submit(partial(_timed_preflight, preflight_job))
+                lane.submit(partial(_timed_preflight, preflight_job, pool=lane_pool))
         # 1. sanitize (the cluster starts meanwhile)
         results: dict[str, SubmissionResult] = {s: SubmissionResult(s) for s in students}
         payloads = []
@@ -634,7 +645,7 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
         # any submission (in the lane), or while the workers start their kernels (Dask)
         if lane is not None:
             for payload in payloads:
-                lane.submit(partial(_grade_payload, payload))
+                lane.submit(partial(_grade_payload, payload, pool=lane_pool))
             lane.no_more_tasks()
             summary.preflight_seconds = sum(lane.result() for _ in preflights)
         else:
@@ -689,9 +700,9 @@ def _grade(course: Course, assignment: str, options: GradeOptions | None) -> Gra
     finally:
         signal_guard.restore()
         cluster.close()
-        close_pool()  # a lane still grading (Ctrl-C, an error) loses its kernels and ends soon
-        if lane is not None:
-            lane.close()
+        close_pool()
+        if lane is not None:  # done by now, unless interrupted: then its task is dropped
+            lane.close(wait=LANE_STOP_SECONDS)
         # The judged notebooks were this run's staging area (each run has its own folder):
         # autograded/ now holds them (nbgrader's copy).
         shutil.rmtree(run_dir, ignore_errors=True)

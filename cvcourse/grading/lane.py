@@ -9,7 +9,8 @@ kernel pool are not shared), and the caller only reads results.
 
 A task that raises (the preflight's ``CourseError``) stops the lane before it takes another
 task, so no submission is graded after a failed preflight. :meth:`Lane.close` asks the lane to
-stop after its current task; the lane closes its kernels when it ends.
+stop after its current task; the lane calls ``on_end`` (closing its own kernel pool) when it
+ends, so a lane still finishing a task after an interrupted run touches no other run's kernels.
 """
 
 from __future__ import annotations
@@ -32,9 +33,14 @@ class _Done:
 
 
 class Lane:
-    """A background thread that runs tasks in order: ``submit`` them, then ``results``."""
+    """A background thread that runs tasks in order: ``submit`` them, then ``results``.
 
-    def __init__(self) -> None:
+    Args:
+        on_end: called in the lane's thread when it ends (say, closing its kernels).
+    """
+
+    def __init__(self, on_end: Callable[[], None]) -> None:
+        self._on_end = on_end
         self._tasks: queue.Queue[Any] = queue.Queue()
         self._done: queue.Queue[_Done] = queue.Queue()
         self._stop = threading.Event()
@@ -83,8 +89,6 @@ class Lane:
         self._thread.join(timeout=wait)
 
     def _run(self) -> None:
-        from cvcourse.grading.runner import close_pool
-
         try:
             while not self._stop.is_set():
                 task = self._tasks.get()
@@ -98,4 +102,4 @@ class Lane:
                     self._done.put(_Done(error=exc))
                     break
         finally:
-            close_pool()
+            self._on_end()

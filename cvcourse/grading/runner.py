@@ -178,10 +178,11 @@ def _run_test_cell(code: str, namespace: dict[str, Any], where: str) -> CellVerd
 
 
 # ----------------------------------------------------------------------------- one job
-def grade_job(job: Job, warm_next: bool = True) -> Outcome:
+def grade_job(job: Job, warm_next: bool = True, pool: KernelPool | None = None) -> Outcome:
     """Grade one notebook (on a Dask worker or in a lane); see the module doc. Never raises.
 
-    ``warm_next``: start the next submission's kernel while this one is graded.
+    ``warm_next``: start the next submission's kernel while this one is graded; ``pool``: the
+    kernels to use (a lane's own; None: this process's).
     """
     outcome = Outcome(job.key, job.student, job.notebook)
     started = time.perf_counter()
@@ -193,7 +194,7 @@ def grade_job(job: Job, warm_next: bool = True) -> Outcome:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            _grade(job, outcome, warm_next)
+            _grade(job, outcome, warm_next, pool or POOL)
     except GraderError as exc:
         outcome.fault, outcome.problem = Fault.GRADER, str(exc)
     except Exception as exc:  # a bug of the grader's: never the student's grade
@@ -210,7 +211,7 @@ def grade_job(job: Job, warm_next: bool = True) -> Outcome:
     return outcome
 
 
-def _grade(job: Job, outcome: Outcome, warm_next: bool) -> None:
+def _grade(job: Job, outcome: Outcome, warm_next: bool, pool: KernelPool) -> None:
     submission = nbformat.reads(job.submission, as_version=4)
     source = nbformat.reads(job.source, as_version=4)
     plan = _plan(job)
@@ -222,12 +223,12 @@ def _grade(job: Job, outcome: Outcome, warm_next: bool) -> None:
 
     t0 = time.perf_counter()
     twins: dict[str, StudentFunction] = {}
-    POOL.prepare(plan, wait=False)  # the student's kernel warms up while the reference runs
+    pool.prepare(plan, wait=False)  # the student's kernel warms up while the reference runs
     if _has_timed_checks(source):
-        reference = POOL.reference(source, plan, limits.timeout)
+        reference = pool.reference(source, plan, limits.timeout)
         twins = {name: StudentFunction(reference, name) for name in solutions}
     deadline = time.monotonic() + limits.notebook_timeout
-    session = StudentSession(lambda: POOL.take(plan, warm_next), files, limits.timeout, deadline)
+    session = StudentSession(lambda: pool.take(plan, warm_next), files, limits.timeout, deadline)
     outcome.seconds["start"] = time.perf_counter() - t0
 
     observe.start_judging(job.seed)
