@@ -80,7 +80,7 @@ def test_every_check_is_counted_and_the_first_failure_named() -> None:
     # Outside the check, a failed check raises as before (a student running the cell).
     with pytest.raises(AssertionError, match="width times width"):
         exec(TEST_CELL, _namespace(squared))
-    assert not observe._state["tallying"]
+    assert not observe._state.tallying
 
 
 @pytest.mark.slow

@@ -47,33 +47,45 @@ class Check:
     reason: str = ""
 
 
-_state: dict[str, Any] = {"judging": False, "seed": 0, "checks": None, "tallying": False}
+class _State(threading.local):
+    """The mode of the checks, per thread: a grading lane judges in its own thread while the
+    thread that started it saves grades, and a lane still ending after an interrupted run must
+    not switch another run's judging off."""
+
+    def __init__(self) -> None:
+        self.judging = False
+        self.seed = 0
+        self.checks: list[Check] | None = None
+        self.tallying = False
+
+
+_state = _State()
 
 
 # ----------------------------------------------------------------------------- modes and seeds
 def start_judging(seed: int) -> None:
     """Judging mode with the grading run's seed (called by the grader in its own process)."""
-    _state.update(judging=True, seed=int(seed), checks=None)
+    _state.judging, _state.seed, _state.checks = True, int(seed), None
 
 
 def stop_judging() -> None:
-    _state.update(judging=False, seed=0, checks=None)
+    _state.judging, _state.seed, _state.checks = False, 0, None
 
 
 def is_judging() -> bool:
-    return bool(_state["judging"])
+    return bool(_state.judging)
 
 
 @contextlib.contextmanager
 def recording() -> Iterator[list[Check]]:
     """Collect the verdicts of the checks run inside the block (one test cell)."""
     checks: list[Check] = []
-    previous = _state["checks"]
-    _state["checks"] = checks
+    previous = _state.checks
+    _state.checks = checks
     try:
         yield checks
     finally:
-        _state["checks"] = previous
+        _state.checks = previous
 
 
 @contextlib.contextmanager
@@ -83,18 +95,18 @@ def tallying() -> Iterator[list[Check]]:
     For the student's own check (:mod:`cvcourse.grading.check`): every check of a test cell runs
     and is counted, as when judging; outside the block a failed check raises as usual.
     """
-    previous = _state["tallying"]
-    _state["tallying"] = True
+    previous = _state.tallying
+    _state.tallying = True
     try:
         with recording() as checks:
             yield checks
     finally:
-        _state["tallying"] = previous
+        _state.tallying = previous
 
 
 def grading_seed() -> int:
     """The seed of this grading run (0 when the notebook runs locally)."""
-    return int(_state["seed"])
+    return int(_state.seed)
 
 
 def grading_rng(offset: int = 0) -> torch.Generator:
@@ -156,8 +168,8 @@ def _difference(got: Any, expected: Any) -> str:
 def _verdict(key: str, msg: str, failure: str) -> None:
     """Record (judging) or raise (local) one check's outcome; ``failure`` empty means passed."""
     reason = f"{msg or key}: {failure}" if failure else ""
-    checks = _state["checks"]
-    if (_state["judging"] or _state["tallying"]) and checks is not None:
+    checks = _state.checks
+    if (_state.judging or _state.tallying) and checks is not None:
         checks.append(Check(key, not failure, reason))
         return
     if failure:
@@ -264,7 +276,7 @@ def expect_fast(
     because it returns something cheap does not earn the speed points (the inputs are drawn at
     grading time, so no answer can be cached).
     """
-    twin = getattr(function, "twin", None) if _state["judging"] else None
+    twin = getattr(function, "twin", None) if _state.judging else None
     try:
         if twin is not None:
             t_fn, t_ref, wrong = _race(function, twin, args, repeat, max_ratio)
@@ -418,7 +430,7 @@ def forbidden(*dotted_names: str) -> Iterator[None]:
     For local runs only, a hint for students: when judging, the student's kernel cannot import
     the forbidden packages at all, so this does nothing there.
     """
-    if _state["judging"]:
+    if _state.judging:
         yield
         return
     import importlib
