@@ -106,7 +106,7 @@ def default_workers() -> int:
 
     Each one keeps about two cores busy: its judge, and the next kernel warming up (starting a
     sandboxed kernel, mostly ``import torch``, costs about a core-second). On two cores one lane
-    (no Dask) grades 10 submissions in about 14 s where two Dask workers take 26 s.
+    (no Dask) grades 10 submissions in about 15 s where two Dask workers take 21 to 25 s.
     """
     return max(1, len(os.sched_getaffinity(0)) // 2)
 
