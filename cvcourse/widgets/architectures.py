@@ -25,7 +25,7 @@ from torch import Tensor, nn
 
 from cvcourse.models.deep_stacks import DeepStack, layer_gradient_norms
 from cvcourse.summary import summary
-from cvcourse.widgets.display import figure_png
+from cvcourse.widgets.display import SetsSeveralControls, figure_png
 
 __all__ = ["ConvCost", "ConvCostCalculator", "GradientNormViewer"]
 
@@ -39,7 +39,7 @@ class ConvCost:
     output_size: int
 
 
-class ConvCostCalculator:
+class ConvCostCalculator(SetsSeveralControls):
     """Parameters and MACs of a ``k x k`` convolution, plain or grouped or depthwise-separable.
 
     Args:
@@ -87,7 +87,6 @@ class ConvCostCalculator:
         self.label = widgets.HTML()
         self.view = widgets.Image(format="png")
         self.costs: dict[str, ConvCost] = {}
-        self._updating = False
         for slider in self.sliders.values():
             slider.observe(self._on_change, names="value")
         self.separable_box.observe(self._on_change, names="value")
@@ -134,14 +133,10 @@ class ConvCostCalculator:
             raise ValueError(
                 f"groups={new['groups']} must divide cin={new['cin']} and cout={new['cout']}"
             )
-        self._updating = True
-        try:
+        with self._setting():
             for name in self._LIMITS:
                 self.sliders[name].value = new[name]
             self.separable_box.value = bool(new["separable"])
-        finally:
-            self._updating = False
-        self._update()
 
     def _layers(self) -> list[nn.Conv2d]:
         """The configured layer, or the depthwise and pointwise pair when separable."""

@@ -26,12 +26,12 @@ from cvcourse.data import Vocabulary, tokenize
 from cvcourse.models.captioner import Captioner, StepFn
 from cvcourse.models.decoding import BeamNode, beam_search
 from cvcourse.viz.captioning import attention_caption, draw_beam_tree, show_attention
-from cvcourse.widgets.display import figure_png
+from cvcourse.widgets.display import SetsSeveralControls, figure_png
 
 __all__ = ["BeamExplorer", "CaptionBrowser", "NgramHighlighter", "clipped_matches"]
 
 
-class BeamExplorer:
+class BeamExplorer(SetsSeveralControls):
     """Beam search on one step function, with the tree of kept extensions.
 
     Args:
@@ -63,7 +63,6 @@ class BeamExplorer:
         )
         self.label = widgets.HTML()
         self.view = widgets.Image(format="png")
-        self._updating = False
         for w in (self.width, self.penalty):
             w.observe(self._on_change, names="value")
         self.widget = widgets.VBox(
@@ -79,19 +78,11 @@ class BeamExplorer:
             raise ValueError(f"beam_width must be in [1, 5], got {beam_width}")
         if length_penalty is not None and not 0.0 <= length_penalty <= 1.0:
             raise ValueError(f"length_penalty must be in [0, 1], got {length_penalty}")
-        self._updating = True
-        try:
+        with self._setting():
             if beam_width is not None:
                 self.width.value = beam_width
             if length_penalty is not None:
                 self.penalty.value = length_penalty
-        finally:
-            self._updating = False
-        self._update()
-
-    def _on_change(self, change: dict) -> None:
-        if not self._updating:
-            self._update()
 
     def _words(self, tokens: Sequence[int]) -> str:
         return " ".join(self.itos[t] for t in tokens)
@@ -149,7 +140,7 @@ def clipped_matches(
     return out
 
 
-class NgramHighlighter:
+class NgramHighlighter(SetsSeveralControls):
     """Which n-grams of a hypothesis match its references, and the BLEU that follows.
 
     Args:
@@ -166,7 +157,6 @@ class NgramHighlighter:
         self.order = widgets.IntSlider(value=n, min=1, max=4, description="n")
         self.label = widgets.HTML()
         self.view = widgets.Image(format="png")
-        self._updating = False
         for w in (self.refs_box, self.hyp_box, self.order):
             w.observe(self._on_change, names="value")
         self.widget = widgets.VBox([self.refs_box, self.hyp_box, self.order, self.label, self.view])
@@ -181,21 +171,13 @@ class NgramHighlighter:
         """Change any of the references, the hypothesis and the order n (1..4)."""
         if n is not None and not 1 <= n <= 4:
             raise ValueError(f"n must be in [1, 4], got {n}")
-        self._updating = True
-        try:
+        with self._setting():
             if references is not None:
                 self.refs_box.value = "\n".join(references)
             if hypothesis is not None:
                 self.hyp_box.value = hypothesis
             if n is not None:
                 self.order.value = n
-        finally:
-            self._updating = False
-        self._update()
-
-    def _on_change(self, change: dict) -> None:
-        if not self._updating:
-            self._update()
 
     @property
     def references(self) -> list[list[str]]:

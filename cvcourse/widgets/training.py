@@ -26,7 +26,7 @@ from torch import Tensor
 
 from cvcourse.cls_metrics import accuracy, confusion_matrix, precision_recall_f1
 from cvcourse.viz.training import plot_confusion
-from cvcourse.widgets.display import figure_png
+from cvcourse.widgets.display import SetsSeveralControls, figure_png
 
 __all__ = ["ACTIVATIONS", "ActivationExplorer", "ConfusionMatrixExplorer", "DropoutMaskViewer"]
 
@@ -65,7 +65,7 @@ def activation_and_derivative(
     return y.detach(), grad
 
 
-class ActivationExplorer:
+class ActivationExplorer(SetsSeveralControls):
     """An activation function, its derivative and the derivative's power over ``depth`` layers.
 
     Args:
@@ -104,7 +104,6 @@ class ActivationExplorer:
         )
         self.label = widgets.HTML()
         self.view = widgets.Image(format="png")
-        self._updating = False
         controls = (
             self.menu,
             self.x_slider,
@@ -155,18 +154,10 @@ class ActivationExplorer:
         for key, slider in sliders.items():
             if not slider.min <= new[key] <= slider.max:
                 raise ValueError(f"{key} must be in [{slider.min}, {slider.max}], got {new[key]!r}")
-        self._updating = True
-        try:
+        with self._setting():
             self.menu.value = new["name"]
             for key, slider in sliders.items():
                 slider.value = new[key]
-        finally:
-            self._updating = False
-        self._update()
-
-    def _on_change(self, change: dict) -> None:
-        if not self._updating:
-            self._update()
 
     def _params(self) -> tuple[str, float, float]:
         s = self.settings
@@ -226,7 +217,7 @@ def dropout_mask(shape: Sequence[int], p: float, seed: int) -> Tensor:
     return torch.rand(tuple(shape), generator=generator) >= p
 
 
-class DropoutMaskViewer:
+class DropoutMaskViewer(SetsSeveralControls):
     """Inverted dropout on one image or feature map: the mask, the kept values scaled by 1/(1-p).
 
     In training mode the output is ``x * mask / (1 - p)`` (what ``nn.Dropout`` computes, with a
@@ -258,7 +249,6 @@ class DropoutMaskViewer:
         self.mode = widgets.ToggleButtons(options=["train", "eval"], value="train")
         self.label = widgets.HTML()
         self.view = widgets.Image(format="png")
-        self._updating = False
         for control in (self.p_slider, self.seed_box, self.mode):
             control.observe(self._on_change, names="value")
         self.widget = widgets.VBox(
@@ -280,25 +270,17 @@ class DropoutMaskViewer:
         """Change the drop probability, the seed or the mode, and recompute."""
         if p is not None and not 0.0 <= p <= self.p_slider.max:
             raise ValueError(f"p must be in [0, {self.p_slider.max}], got {p!r}")
-        self._updating = True
-        try:
+        with self._setting():
             if p is not None:
                 self.p_slider.value = p
             if seed is not None:
                 self.seed_box.value = int(seed)
             if training is not None:
                 self.mode.value = "train" if training else "eval"
-        finally:
-            self._updating = False
-        self._update()
 
     def resample(self) -> None:
         """Draw the next mask (seed + 1), as a new training step would."""
         self.set(seed=int(self.seed_box.value) + 1)
-
-    def _on_change(self, change: dict) -> None:
-        if not self._updating:
-            self._update()
 
     def _update(self) -> None:
         if self.training:
@@ -335,7 +317,7 @@ class DropoutMaskViewer:
         return fig
 
 
-class ConfusionMatrixExplorer:
+class ConfusionMatrixExplorer(SetsSeveralControls):
     """A classifier's confusion matrix, per-class precision/recall/F1 and the samples of a cell.
 
     Args:
@@ -384,7 +366,6 @@ class ConfusionMatrixExplorer:
         self.norm_buttons = widgets.ToggleButtons(options=["none", "true", "pred"], value="none")
         self.table = widgets.HTML()
         self.view = widgets.Image(format="png")
-        self._updating = False
         for control in (self.true_menu, self.pred_menu, self.norm_buttons):
             control.observe(self._on_change, names="value")
         self.widget = widgets.VBox(
@@ -412,19 +393,11 @@ class ConfusionMatrixExplorer:
             raise ValueError(f"cell must index a {k}x{k} matrix, got {cell}")
         if normalize is not None and normalize not in ("none", "true", "pred"):
             raise ValueError(f"normalize must be 'none', 'true' or 'pred', got {normalize!r}")
-        self._updating = True
-        try:
+        with self._setting():
             if cell is not None:
                 self.true_menu.value, self.pred_menu.value = int(cell[0]), int(cell[1])
             if normalize is not None:
                 self.norm_buttons.value = normalize
-        finally:
-            self._updating = False
-        self._update()
-
-    def _on_change(self, change: dict) -> None:
-        if not self._updating:
-            self._update()
 
     def _update(self) -> None:
         t, p = self.cell
