@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from cvcourse.seg_metrics import confusion_matrix
+from cvcourse.seg_metrics import confusion_matrix, pixel_accuracy
 
 __all__ = [
     "accuracy",
@@ -31,8 +31,7 @@ def accuracy(cm: Tensor) -> float:
     Args:
         cm (LongTensor[K, K]): a confusion matrix, rows true, columns predicted.
     """
-    total = cm.sum()
-    return float(cm.diag().sum() / total) if total > 0 else float("nan")
+    return pixel_accuracy(cm)  # the same trace / total, NaN for an empty matrix
 
 
 def _ratio(num: Tensor, den: Tensor) -> Tensor:
