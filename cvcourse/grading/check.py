@@ -31,6 +31,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from cvcourse.grading import observe
+from cvcourse.grading.judge import is_test_cell
 
 EXPECTS = {"expect_close", "expect_equal", "expect_true", "expect_fast"}
 HIDDEN_NOTE = "hidden tests will also run when graded"
@@ -93,16 +94,11 @@ def count_checks(source: str) -> int:
     return count
 
 
-def _is_test_cell(cell: NotebookNode) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
 def check_notebook(nb: NotebookNode, namespace: dict[str, Any]) -> Summary:
     """Run every test cell of ``nb`` in ``namespace``, counting its checks."""
     summary = Summary()
     for cell in nb.cells:
-        if not _is_test_cell(cell):
+        if not is_test_cell(cell):
             continue
         grade_id = cell.metadata["nbgrader"].get("grade_id", "?")
         error = ""
